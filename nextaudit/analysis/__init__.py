@@ -1,0 +1,1 @@
+"""Small shared analyses over a SourceFile's tree, used by many checks."""

@@ -1,0 +1,109 @@
+"""Lexical scoping, just enough to tell when an inner declaration shadows a name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import tree_sitter as ts
+
+from nextaudit.analysis.syntax import FUNCTION_TYPES, function_parameters, parameter_pattern, text
+
+_DECLARATIONS = ("lexical_declaration", "variable_declaration")
+
+
+def pattern_names(pattern: ts.Node) -> Iterator[tuple[str, ts.Node]]:
+    """Names bound by a binding pattern (`a`, `{ a, b: c, ...d }`, `[e = 1]`)."""
+    stack = [pattern]
+    while stack:
+        node = stack.pop()
+        kind = node.type
+        if kind in ("identifier", "shorthand_property_identifier_pattern"):
+            yield text(node), node
+        elif kind == "pair_pattern":
+            value = node.child_by_field_name("value")
+            if value is not None:
+                stack.append(value)
+        elif kind in ("assignment_pattern", "object_assignment_pattern"):
+            left = node.child_by_field_name("left")
+            if left is not None:
+                stack.append(left)
+        elif kind in ("required_parameter", "optional_parameter"):
+            stack.append(parameter_pattern(node))
+        elif kind in ("object_pattern", "array_pattern", "rest_pattern"):
+            stack.extend(reversed(node.named_children))
+
+
+def declared_in_statements(block: ts.Node, name: str) -> ts.Node | None:
+    """A declaration of `name` directly among `block`'s statements (not nested blocks)."""
+    for child in block.named_children:
+        statement = child
+        if child.type == "export_statement":
+            inner = child.child_by_field_name("declaration")
+            if inner is None:
+                continue
+            statement = inner
+        if statement.type in _DECLARATIONS:
+            for declarator in statement.named_children:
+                if declarator.type != "variable_declarator":
+                    continue
+                pattern = declarator.child_by_field_name("name")
+                if pattern is None:
+                    continue
+                for bound, node in pattern_names(pattern):
+                    if bound == name:
+                        return node
+        elif statement.type in (
+            "function_declaration",
+            "generator_function_declaration",
+            "class_declaration",
+            "abstract_class_declaration",
+        ):
+            ident = statement.child_by_field_name("name")
+            if ident is not None and text(ident) == name:
+                return ident
+    return None
+
+
+def scope_declares(scope: ts.Node, name: str) -> bool:
+    kind = scope.type
+    if kind in FUNCTION_TYPES:
+        for param in function_parameters(scope):
+            if any(bound == name for bound, _ in pattern_names(param)):
+                return True
+        if kind in ("function_expression", "function", "generator_function"):
+            own = scope.child_by_field_name("name")
+            if own is not None and text(own) == name:
+                return True
+        return False
+    if kind in ("statement_block", "class_static_block", "switch_body"):
+        return declared_in_statements(scope, name) is not None
+    if kind in ("for_in_statement", "for_statement"):
+        left = scope.child_by_field_name("left") or scope.child_by_field_name("initializer")
+        return (
+            left is not None
+            and left.type in _DECLARATIONS
+            and declared_in_statements_of(left, name)
+        )
+    if kind == "catch_clause":
+        caught = scope.child_by_field_name("parameter")
+        return caught is not None and any(b == name for b, _ in pattern_names(caught))
+    return False
+
+
+def declared_in_statements_of(declaration: ts.Node, name: str) -> bool:
+    for declarator in declaration.named_children:
+        pattern = declarator.child_by_field_name("name")
+        if pattern is not None and any(b == name for b, _ in pattern_names(pattern)):
+            return True
+    return False
+
+
+def is_shadowed(node: ts.Node, name: str, stop: ts.Node | None = None) -> bool:
+    """True when a scope between `node` and `stop` (exclusive; the program when None)
+    declares `name` again, so `node`'s `name` is not the outer binding."""
+    current = node.parent
+    while current is not None and current != stop and current.type != "program":
+        if scope_declares(current, name):
+            return True
+        current = current.parent
+    return False

@@ -1,0 +1,88 @@
+"""Import bindings of a module: which local names come from which package export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import tree_sitter as ts
+
+from nextaudit.analysis.syntax import string_value, text
+from nextaudit.source import SourceFile
+
+_IMPORTS = "(import_statement source: (string) @source) @import"
+_REQUIRES = """
+(variable_declarator
+  name: (_) @pattern
+  value: (call_expression
+    function: (identifier) @fn (#eq? @fn "require")
+    arguments: (arguments . (string) @source))) @decl
+"""
+
+
+@dataclass(frozen=True)
+class ImportBinding:
+    """`local` is bound to `imported` of `module`; `imported` is "*" for a namespace
+    (`import * as h`, `const h = require(...)`) and "default" for a default import."""
+
+    local: str
+    imported: str
+    module: str
+    node: ts.Node
+
+
+def import_bindings(source: SourceFile) -> list[ImportBinding]:
+    bindings: list[ImportBinding] = []
+    for statement in source.nodes(_IMPORTS, "import"):
+        source_node = statement.child_by_field_name("source")
+        module = string_value(source_node) if source_node is not None else None
+        if module is None:
+            continue
+        for clause in statement.named_children:
+            if clause.type != "import_clause":
+                continue
+            for part in clause.named_children:
+                if part.type == "identifier":
+                    bindings.append(ImportBinding(text(part), "default", module, part))
+                elif part.type == "namespace_import":
+                    for ident in part.named_children:
+                        if ident.type == "identifier":
+                            bindings.append(ImportBinding(text(ident), "*", module, ident))
+                elif part.type == "named_imports":
+                    for spec in part.named_children:
+                        if spec.type != "import_specifier":
+                            continue
+                        name = spec.child_by_field_name("name")
+                        alias = spec.child_by_field_name("alias") or name
+                        if name is None or alias is None:
+                            continue
+                        imported = string_value(name) if name.type == "string" else text(name)
+                        bindings.append(ImportBinding(text(alias), imported or "", module, alias))
+    for match in source.matches(_REQUIRES):
+        module = string_value(match["source"][0]) or ""
+        pattern = match["pattern"][0]
+        if pattern.type == "identifier":
+            bindings.append(ImportBinding(text(pattern), "*", module, pattern))
+        elif pattern.type == "object_pattern":
+            for prop in pattern.named_children:
+                if prop.type == "shorthand_property_identifier_pattern":
+                    bindings.append(ImportBinding(text(prop), text(prop), module, prop))
+                elif prop.type == "pair_pattern":
+                    key = prop.child_by_field_name("key")
+                    value = prop.child_by_field_name("value")
+                    if key is not None and value is not None and value.type == "identifier":
+                        bindings.append(ImportBinding(text(value), text(key), module, value))
+    return bindings
+
+
+def names_imported_from(source: SourceFile, module: str, export: str) -> tuple[set[str], set[str]]:
+    """(local names bound to `export` of `module`, local namespace names of `module`)."""
+    direct: set[str] = set()
+    namespaces: set[str] = set()
+    for binding in import_bindings(source):
+        if binding.module != module:
+            continue
+        if binding.imported == export:
+            direct.add(binding.local)
+        elif binding.imported == "*":
+            namespaces.add(binding.local)
+    return direct, namespaces

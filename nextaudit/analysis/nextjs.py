@@ -1,0 +1,205 @@
+"""Next.js App Router structure: route handlers, page components, metadata functions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import tree_sitter as ts
+
+from nextaudit.analysis.syntax import (
+    FUNCTION_LITERAL_TYPES,
+    call_arguments,
+    text,
+    unwrap,
+)
+from nextaudit.source import SourceFile
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
+SEGMENT_CONFIG = (
+    "dynamic",
+    "dynamicParams",
+    "revalidate",
+    "fetchCache",
+    "runtime",
+    "preferredRegion",
+    "maxDuration",
+    "generateStaticParams",
+)
+METADATA_FUNCTIONS = ("generateMetadata", "generateViewport")
+
+
+@dataclass(frozen=True)
+class Export:
+    """One exported name of a module. `node` is where to report it (the name);
+    `value` the exported declaration or expression, when there is one in this file."""
+
+    name: str
+    node: ts.Node
+    value: ts.Node | None
+    statement: ts.Node
+
+
+@dataclass(frozen=True)
+class Handler:
+    """A route handler (or a page/metadata function): `function` is the innermost
+    function literal or declaration that implements it, when it can be found."""
+
+    name: str
+    name_node: ts.Node
+    function: ts.Node | None
+    wrappers: tuple[ts.Node, ...] = ()
+
+
+def top_level_statements(source: SourceFile) -> list[ts.Node]:
+    return [n for n in source.root.named_children if n.type != "comment"]
+
+
+def _declared_value(statement: ts.Node) -> Iterator[tuple[str, ts.Node, ts.Node | None]]:
+    """(name, name node, value) for each name a declaration statement binds."""
+    kind = statement.type
+    if kind in (
+        "function_declaration",
+        "generator_function_declaration",
+        "class_declaration",
+        "abstract_class_declaration",
+    ):
+        ident = statement.child_by_field_name("name")
+        if ident is not None:
+            yield text(ident), ident, statement
+    elif kind in ("lexical_declaration", "variable_declaration"):
+        for declarator in statement.named_children:
+            if declarator.type != "variable_declarator":
+                continue
+            ident = declarator.child_by_field_name("name")
+            if ident is not None and ident.type == "identifier":
+                yield text(ident), ident, declarator.child_by_field_name("value")
+
+
+def local_declarations(source: SourceFile) -> dict[str, ts.Node | None]:
+    """Top-level names of this module and their values (first declaration wins)."""
+    found: dict[str, ts.Node | None] = {}
+    for statement in top_level_statements(source):
+        inner = statement
+        if statement.type == "export_statement":
+            declaration = statement.child_by_field_name("declaration")
+            if declaration is None:
+                continue
+            inner = declaration
+        for name, _node, value in _declared_value(inner):
+            found.setdefault(name, value)
+    return found
+
+
+def exports(source: SourceFile) -> list[Export]:
+    """Every export of the module, in source order (re-exports included, with no value)."""
+    out: list[Export] = []
+    for statement in top_level_statements(source):
+        if statement.type != "export_statement":
+            continue
+        declaration = statement.child_by_field_name("declaration")
+        default_node = next((c for c in statement.children if c.type == "default"), None)
+        if default_node is not None:
+            value = declaration or statement.child_by_field_name("value")
+            out.append(Export("default", default_node, value, statement))
+            continue
+        if declaration is not None:
+            for name, node, value in _declared_value(declaration):
+                out.append(Export(name, node, value, statement))
+            if declaration.type in (
+                "type_alias_declaration",
+                "interface_declaration",
+                "enum_declaration",
+            ):
+                ident = declaration.child_by_field_name("name")
+                if ident is not None:
+                    out.append(Export(text(ident), ident, declaration, statement))
+            continue
+        has_source = statement.child_by_field_name("source") is not None
+        for clause in statement.named_children:
+            if clause.type == "export_clause":
+                for spec in clause.named_children:
+                    if spec.type != "export_specifier":
+                        continue
+                    local = spec.child_by_field_name("name")
+                    alias = spec.child_by_field_name("alias") or local
+                    if local is None or alias is None:
+                        continue
+                    value = None if has_source else local_declarations(source).get(text(local))
+                    out.append(Export(text(alias), alias, value, statement))
+            elif clause.type == "namespace_export":
+                out.append(Export("*", clause, None, statement))
+        if has_source and not any(c.type == "export_clause" for c in statement.named_children):
+            star = next((c for c in statement.children if c.type == "*"), statement)
+            out.append(Export("*", star, None, statement))
+    return out
+
+
+def innermost_function(
+    value: ts.Node | None, source: SourceFile, depth: int = 0
+) -> tuple[ts.Node | None, tuple[ts.Node, ...]]:
+    """Resolve an exported value to the function that implements it.
+
+    A function literal or declaration is itself; `withX(withY(async () => ...))` is the
+    innermost function literal among the call arguments (the wrapping calls are
+    returned too); an identifier is the same-file function it names.
+    """
+    wrappers: list[ts.Node] = []
+    current = value
+    while current is not None and depth < 16:
+        depth += 1
+        current = unwrap(current)
+        if current.type in FUNCTION_LITERAL_TYPES or current.type in (
+            "function_declaration",
+            "generator_function_declaration",
+        ):
+            return current, tuple(wrappers)
+        if current.type == "call_expression":
+            wrappers.append(current)
+            args = call_arguments(current)
+            literal = next(
+                (a for a in args if unwrap(a).type in FUNCTION_LITERAL_TYPES | {"call_expression"}),
+                None,
+            )
+            if literal is None:
+                literal = next((a for a in args if unwrap(a).type == "identifier"), None)
+            current = literal
+            continue
+        if current.type == "identifier":
+            target = local_declarations(source).get(text(current))
+            if target is None or target == current:
+                return None, tuple(wrappers)
+            current = target
+            continue
+        return None, tuple(wrappers)
+    return None, tuple(wrappers)
+
+
+def route_handlers(source: SourceFile) -> list[Handler]:
+    """The HTTP method handlers a route file exports."""
+    handlers: list[Handler] = []
+    for export in exports(source):
+        if export.name in HTTP_METHODS:
+            function, wrappers = innermost_function(export.value, source)
+            handlers.append(Handler(export.name, export.node, function, wrappers))
+    return handlers
+
+
+def page_component(source: SourceFile) -> Handler | None:
+    """The default export of a page-like file: `export default function Page(...)`,
+    `export default Page`, `export default withX(Page)`."""
+    for export in exports(source):
+        if export.name == "default":
+            function, wrappers = innermost_function(export.value, source)
+            return Handler("default", export.node, function, wrappers)
+    return None
+
+
+def metadata_functions(source: SourceFile) -> list[Handler]:
+    """`generateMetadata` / `generateViewport` exported from a page or layout file."""
+    out: list[Handler] = []
+    for export in exports(source):
+        if export.name in METADATA_FUNCTIONS:
+            function, wrappers = innermost_function(export.value, source)
+            out.append(Handler(export.name, export.node, function, wrappers))
+    return out

@@ -1,0 +1,213 @@
+"""Node-level helpers: function kinds, string values, parentheses, names."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+
+import tree_sitter as ts
+
+FUNCTION_TYPES = frozenset(
+    {
+        "function_declaration",
+        "function_expression",
+        "function",
+        "arrow_function",
+        "generator_function_declaration",
+        "generator_function",
+        "method_definition",
+    }
+)
+FUNCTION_LITERAL_TYPES = frozenset(
+    {"function_expression", "function", "arrow_function", "generator_function"}
+)
+_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
+
+
+def unwrap(node: ts.Node) -> ts.Node:
+    """Strip parentheses and TypeScript-only wrappers (`x as T`, `x!`, `<T>x`, `satisfies`)."""
+    while True:
+        if node.type == "parenthesized_expression" and node.named_child_count >= 1:
+            node = node.named_children[0]
+        elif node.type in (
+            "as_expression",
+            "non_null_expression",
+            "satisfies_expression",
+            "type_assertion",
+        ):
+            inner = (
+                node.named_children[-1] if node.type == "type_assertion" else node.named_children[0]
+            )
+            if inner is None:
+                return node
+            node = inner
+        else:
+            return node
+
+
+def outer(node: ts.Node) -> ts.Node:
+    """The outermost node that only wraps `node` in parentheses or type assertions."""
+    while node.parent is not None and node.parent.type in (
+        "parenthesized_expression",
+        "as_expression",
+        "non_null_expression",
+        "satisfies_expression",
+        "type_assertion",
+    ):
+        node = node.parent
+    return node
+
+
+def _unescape(raw: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        body = match.group(1)
+        if body.startswith("u{"):
+            return chr(int(body[2:-1], 16))
+        if body[0] in "ux" and len(body) > 1:
+            return chr(int(body[1:], 16))
+        return codecs.decode("\\" + body, "unicode_escape") if body in "nrtbfv0" else body
+
+    return _ESCAPE.sub(replace, raw)
+
+
+def string_value(node: ts.Node) -> str | None:
+    """The value of a string literal or a template literal without substitutions."""
+    if node.type == "string":
+        parts = []
+        for child in node.named_children:
+            text = (child.text or b"").decode("utf-8", errors="replace")
+            parts.append(_unescape(text) if child.type == "escape_sequence" else text)
+        return "".join(parts)
+    if node.type == "template_string":
+        parts = []
+        for child in node.named_children:
+            if child.type == "template_substitution":
+                return None
+            text = (child.text or b"").decode("utf-8", errors="replace")
+            parts.append(_unescape(text) if child.type == "escape_sequence" else text)
+        return "".join(parts)
+    return None
+
+
+def text(node: ts.Node | None) -> str:
+    if node is None or node.text is None:
+        return ""
+    return node.text.decode("utf-8", errors="replace")
+
+
+def member_chain(node: ts.Node) -> list[str] | None:
+    """`a.b.c` -> ["a", "b", "c"]; `a["b"]` -> ["a", "b"]; None for anything dynamic."""
+    names: list[str] = []
+    current = unwrap(node)
+    while True:
+        if current.type == "member_expression":
+            prop = current.child_by_field_name("property")
+            obj = current.child_by_field_name("object")
+            if prop is None or obj is None:
+                return None
+            names.append(text(prop))
+            current = unwrap(obj)
+        elif current.type == "subscript_expression":
+            index = current.child_by_field_name("index")
+            obj = current.child_by_field_name("object")
+            value = string_value(index) if index is not None else None
+            if value is None or obj is None:
+                return None
+            names.append(value)
+            current = unwrap(obj)
+        elif current.type in ("identifier", "this", "super"):
+            names.append(text(current))
+            return names[::-1]
+        else:
+            return None
+
+
+def callee_name(call: ts.Node) -> str | None:
+    """Last name of a call's callee: `a.b.c()` -> "c", `f()` -> "f"."""
+    function = call.child_by_field_name("function")
+    if function is None:
+        return None
+    function = unwrap(function)
+    if function.type == "identifier":
+        return text(function)
+    if function.type == "member_expression":
+        return text(function.child_by_field_name("property"))
+    return None
+
+
+def call_arguments(call: ts.Node) -> list[ts.Node]:
+    args = call.child_by_field_name("arguments")
+    if args is None or args.type != "arguments":
+        return []
+    return [a for a in args.named_children if a.type != "comment"]
+
+
+def function_parameters(function: ts.Node) -> list[ts.Node]:
+    """The parameter nodes of a function (arrow `x => ...` included), comments skipped."""
+    single = function.child_by_field_name("parameter")
+    if single is not None:
+        return [single]
+    params = function.child_by_field_name("parameters")
+    if params is None:
+        return []
+    return [p for p in params.named_children if p.type != "comment"]
+
+
+def parameter_pattern(param: ts.Node) -> ts.Node:
+    """The binding pattern of a parameter (`{ params }: Props` -> the object pattern)."""
+    if param.type in ("required_parameter", "optional_parameter"):
+        pattern = param.child_by_field_name("pattern")
+        if pattern is not None:
+            return pattern
+    if param.type == "assignment_pattern":
+        left = param.child_by_field_name("left")
+        if left is not None:
+            return left
+    return param
+
+
+def function_body(function: ts.Node) -> ts.Node | None:
+    return function.child_by_field_name("body")
+
+
+def descendants(node: ts.Node) -> Iterator[ts.Node]:
+    """Every descendant in source order, iteratively (deep trees must not recurse)."""
+    cursor = node.walk()
+    depth = 0
+    visited_children = False
+    while True:
+        if not visited_children:
+            if depth > 0:
+                current = cursor.node
+                if current is not None:
+                    yield current
+            if cursor.goto_first_child():
+                depth += 1
+                continue
+        if depth == 0:
+            return
+        if cursor.goto_next_sibling():
+            visited_children = False
+            continue
+        cursor.goto_parent()
+        depth -= 1
+        visited_children = True
+
+
+def is_function(node: ts.Node) -> bool:
+    return node.type in FUNCTION_TYPES
+
+
+def ancestors(node: ts.Node) -> Iterator[ts.Node]:
+    current = node.parent
+    while current is not None:
+        yield current
+        current = current.parent
+
+
+def enclosing_function(node: ts.Node) -> ts.Node | None:
+    for ancestor in ancestors(node):
+        if ancestor.type in FUNCTION_TYPES:
+            return ancestor
+    return None

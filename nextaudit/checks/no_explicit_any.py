@@ -1,0 +1,50 @@
+"""no-explicit-any: every `any` keyword in a type position."""
+
+from __future__ import annotations
+
+import tree_sitter as ts
+
+from nextaudit.context import RuleContext
+from nextaudit.source import SourceFile
+
+# `any` only ever parses as a predefined_type in a type position; identifiers,
+# properties and strings spelled "any" are other node types.
+_ANY = '((predefined_type) @any (#eq? @any "any"))'
+_ARRAY_GENERICS = frozenset({"Array", "ReadonlyArray"})
+
+
+def _is_rest_array_element(node: ts.Node) -> bool:
+    """`...args: any[]`, `readonly any[]`, `Array<any>`, `ReadonlyArray<any>`."""
+    parent = node.parent
+    if parent is None:
+        return False
+    if parent.type == "array_type":
+        container = parent
+        if container.parent is not None and container.parent.type == "readonly_type":
+            container = container.parent
+    elif parent.type == "type_arguments" and parent.named_child_count == 1:
+        generic = parent.parent
+        name = generic.child_by_field_name("name") if generic is not None else None
+        if generic is None or generic.type != "generic_type" or name is None:
+            return False
+        if (name.text or b"").decode() not in _ARRAY_GENERICS:
+            return False
+        container = generic
+    else:
+        return False
+    annotation = container.parent
+    if annotation is None or annotation.type != "type_annotation":
+        return False
+    parameter = annotation.parent
+    if parameter is None or parameter.type not in ("required_parameter", "optional_parameter"):
+        return False
+    pattern = parameter.child_by_field_name("pattern")
+    return pattern is not None and pattern.type == "rest_pattern"
+
+
+def check(source: SourceFile, ctx: RuleContext) -> None:
+    ignore_rest_args = ctx.bool_option("ignore-rest-args")
+    for node in source.nodes(_ANY, "any"):
+        if ignore_rest_args and _is_rest_array_element(node):
+            continue
+        ctx.report(node)

@@ -1,0 +1,133 @@
+"""What a check receives besides the tree: its options and a way to report."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from nextaudit.findings import Finding, Location, Severity
+
+if TYPE_CHECKING:
+    import tree_sitter as ts
+
+    from nextaudit.registry import Rule
+    from nextaudit.source import SourceFile
+
+
+class _Options:
+    """Typed access to a rule's effective options (already validated by config)."""
+
+    def __init__(self, rule: Rule, options: Mapping[str, object]) -> None:
+        self.rule = rule
+        self.options = options
+
+    def option(self, name: str) -> object:
+        if name not in self.rule.options:
+            raise KeyError(f"rule {self.rule.id} declares no option {name!r}")
+        return self.options.get(name, self.rule.options[name].default)
+
+    def bool_option(self, name: str) -> bool:
+        return bool(self.option(name))
+
+    def int_option(self, name: str) -> int:
+        value = self.option(name)
+        return value if isinstance(value, int) else 0
+
+    def str_option(self, name: str) -> str:
+        return str(self.option(name))
+
+    def list_option(self, name: str) -> list[str]:
+        value = self.option(name)
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    def regex_option(self, name: str) -> list[re.Pattern[str]]:
+        from nextaudit.safe_regex import compile_user_regex
+
+        return [compile_user_regex(p) for p in self.list_option(name)]
+
+
+class RuleContext(_Options):
+    """Per file and rule. `report()` turns a node into a Finding with the rule's
+    configured severity and its message template filled in."""
+
+    def __init__(
+        self,
+        rule: Rule,
+        severity: Severity,
+        options: Mapping[str, object],
+        source: SourceFile,
+    ) -> None:
+        super().__init__(rule, options)
+        self.severity = severity
+        self.source = source
+        self.findings: list[Finding] = []
+
+    def report(
+        self,
+        node: ts.Node,
+        *,
+        message: str | None = None,
+        severity: Severity | None = None,
+        snippet: str | None = None,
+        **fields: object,
+    ) -> None:
+        self.report_location(
+            self.source.location(node),
+            message=message,
+            severity=severity,
+            snippet=snippet if snippet is not None else self.source.node_text(node),
+            **fields,
+        )
+
+    def report_location(
+        self,
+        location: Location,
+        *,
+        message: str | None = None,
+        severity: Severity | None = None,
+        snippet: str = "",
+        **fields: object,
+    ) -> None:
+        template = message if message is not None else self.rule.message
+        self.findings.append(
+            Finding(
+                rule_id=self.rule.id,
+                severity=severity if severity is not None else self.severity,
+                message=template.format(**fields) if fields else template,
+                path=self.source.path,
+                location=location,
+                snippet=snippet,
+            )
+        )
+
+
+class ProjectContext(_Options):
+    """Per project-level rule: findings land on any file (package.json, lockfiles...)."""
+
+    def __init__(self, rule: Rule, severity: Severity, options: Mapping[str, object]) -> None:
+        super().__init__(rule, options)
+        self.severity = severity
+        self.findings: list[Finding] = []
+
+    def report_at(
+        self,
+        path: str,
+        location: Location,
+        *,
+        message: str | None = None,
+        severity: Severity | None = None,
+        snippet: str = "",
+        **fields: object,
+    ) -> None:
+        template = message if message is not None else self.rule.message
+        self.findings.append(
+            Finding(
+                rule_id=self.rule.id,
+                severity=severity if severity is not None else self.severity,
+                message=template.format(**fields) if fields else template,
+                path=path,
+                location=location,
+                snippet=snippet,
+            )
+        )

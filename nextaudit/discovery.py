@@ -1,0 +1,167 @@
+"""Paths -> the source files to analyse.
+
+Honours `.gitignore` files (gitignore semantics via pathspec, nested files relative to
+their own directory), always skips dependency and build folders, and follows a symlink
+only when its target stays inside the scanned root and was not visited before.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from nextaudit.source import SOURCE_EXTENSIONS
+
+ALWAYS_SKIPPED = frozenset({"node_modules", ".next", "dist", "build", "out", "coverage", ".git"})
+
+
+class DiscoveryError(Exception):
+    """A path given on the command line does not exist."""
+
+
+@dataclass
+class Discovery:
+    files: list[Path] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+
+
+@dataclass(frozen=True)
+class _Ignore:
+    base: Path
+    spec: pathspec.GitIgnoreSpec
+
+    def matches(self, path: Path, is_dir: bool) -> bool:
+        try:
+            rel = path.relative_to(self.base).as_posix()
+        except ValueError:
+            return False
+        return bool(self.spec.match_file(rel + "/" if is_dir else rel))
+
+
+def _load_gitignore(directory: Path) -> _Ignore | None:
+    candidate = directory / ".gitignore"
+    try:
+        lines = candidate.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return _Ignore(directory, pathspec.GitIgnoreSpec.from_lines(lines))
+
+
+def find_git_root(start: Path) -> Path | None:
+    current = start if start.is_dir() else start.parent
+    for candidate in (current, *current.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def _inherited_ignores(directory: Path) -> list[_Ignore]:
+    """`.gitignore` files of the ancestors of `directory`, up to its git root."""
+    git_root = find_git_root(directory)
+    if git_root is None:
+        return []
+    chain = [directory, *directory.parents]
+    chain = chain[: chain.index(git_root) + 1] if git_root in chain else [directory]
+    ignores = [_load_gitignore(d) for d in reversed(chain[1:])]
+    return [i for i in ignores if i is not None]
+
+
+def _ignored(path: Path, is_dir: bool, ignores: Sequence[_Ignore]) -> bool:
+    # Later (deeper) files win; pathspec's GitIgnoreSpec handles negation within a file.
+    return any(ignore.matches(path, is_dir) for ignore in ignores)
+
+
+def is_source_file(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in SOURCE_EXTENSIONS
+
+
+def discover(
+    paths: Iterable[Path],
+    root: Path | None = None,
+    *,
+    excluded: Callable[[Path, bool], bool] | None = None,
+    wanted: Callable[[str], bool] = is_source_file,
+) -> Discovery:
+    """Sorted, de-duplicated source files under `paths`. Explicit file arguments are
+    always analysed; `excluded(path, is_dir)` adds config excludes."""
+    result = Discovery()
+    seen_files: set[str] = set()
+    for given in paths:
+        if not given.exists() and not given.is_symlink():
+            raise DiscoveryError(f"path does not exist: {given}")
+        absolute = Path(os.path.abspath(given))
+        if absolute.is_file():
+            real = os.path.realpath(absolute)
+            if real not in seen_files:
+                seen_files.add(real)
+                result.files.append(absolute)
+            continue
+        _walk(absolute, result, seen_files, excluded, wanted)
+    result.files.sort(key=lambda p: p.as_posix())
+    return result
+
+
+def _walk(
+    top: Path,
+    result: Discovery,
+    seen_files: set[str],
+    excluded: Callable[[Path, bool], bool] | None,
+    wanted: Callable[[str], bool],
+) -> None:
+    real_top = os.path.realpath(top)
+    visited_dirs = {real_top}
+    base_ignores = _inherited_ignores(top)
+    stack: list[tuple[Path, list[_Ignore]]] = [(top, base_ignores)]
+    while stack:
+        directory, ignores = stack.pop()
+        own = _load_gitignore(directory)
+        if own is not None:
+            ignores = [*ignores, own]
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            result.notes.append((directory.as_posix(), f"cannot read directory: {exc.strerror}"))
+            continue
+        subdirs: list[Path] = []
+        for entry in entries:
+            path = directory / entry.name
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir()  # follows symlinks
+                is_file = entry.is_file()
+            except OSError:
+                continue
+            if is_dir:
+                if entry.name in ALWAYS_SKIPPED or _ignored(path, True, ignores):
+                    continue
+                if excluded is not None and excluded(path, True):
+                    continue
+                real = os.path.realpath(path)
+                if is_link and not _inside(real, real_top):
+                    continue
+                if real in visited_dirs:
+                    continue  # a symlink cycle or a second way into the same folder
+                visited_dirs.add(real)
+                subdirs.append(path)
+            elif is_file and wanted(entry.name):
+                if _ignored(path, False, ignores):
+                    continue
+                if excluded is not None and excluded(path, False):
+                    continue
+                real = os.path.realpath(path)
+                if is_link and not _inside(real, real_top):
+                    continue
+                if real in seen_files:
+                    continue
+                seen_files.add(real)
+                result.files.append(path)
+        stack.extend((d, ignores) for d in reversed(subdirs))
+
+
+def _inside(real: str, real_top: str) -> bool:
+    return real == real_top or real.startswith(real_top.rstrip(os.sep) + os.sep)

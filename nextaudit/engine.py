@@ -1,0 +1,180 @@
+"""Run the enabled rules over files and collect findings in a deterministic order."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import tree_sitter as ts
+
+from nextaudit.context import RuleContext
+from nextaudit.findings import Finding, Notice, Severity, sort_findings
+from nextaudit.registry import Registry, default_registry
+from nextaudit.source import SourceFile
+
+SYNTAX_ERROR = "syntax-error"
+
+
+@dataclass(frozen=True)
+class RuleSetting:
+    """A rule as it applies to one file: its severity and effective options."""
+
+    rule_id: str
+    severity: Severity
+    options: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def options_map(self) -> dict[str, object]:
+        return dict(self.options)
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    analysed: bool = True
+
+
+def first_syntax_error(tree: ts.Tree) -> ts.Node | None:
+    """The first ERROR or MISSING node in source order, found without recursion."""
+    node = tree.root_node
+    if not node.has_error:
+        return None
+    while True:
+        for child in node.children:
+            if child.is_error or child.is_missing:
+                return child
+            if child.has_error:
+                node = child
+                break
+        else:
+            return node if node.is_error or node.is_missing else None
+
+
+def syntax_error_finding(source: SourceFile, severity: Severity = Severity.NOTE) -> Finding | None:
+    error = first_syntax_error(source.tree)
+    if error is None:
+        return None
+    location = source.location(error)
+    what = f"missing {error.type!r}" if error.is_missing else "unexpected syntax"
+    return Finding(
+        rule_id=SYNTAX_ERROR,
+        severity=severity,
+        message=(
+            f"File did not parse cleanly ({what} at {location.line}:{location.column});"
+            " rules ran on the parts that parsed"
+        ),
+        path=source.path,
+        location=location,
+        snippet=source.line_text(location.line).strip()[:120],
+    )
+
+
+def analyze_source(
+    source: SourceFile,
+    settings: Sequence[RuleSetting],
+    registry: Registry | None = None,
+    verbose: bool = False,
+) -> FileResult:
+    """Every file rule in `settings` over one parsed file; a crashing rule becomes a
+    fatal Notice and the other rules still run."""
+    registry = registry or default_registry()
+    result = FileResult(source.path)
+    for setting in settings:
+        if setting.rule_id == SYNTAX_ERROR:
+            finding = syntax_error_finding(source, setting.severity)
+            if finding is not None:
+                result.findings.append(finding)
+            continue
+        rule = registry[setting.rule_id]
+        if rule.kind != "file":
+            continue
+        ctx = RuleContext(rule, setting.severity, setting.options_map, source)
+        try:
+            registry.file_check(rule.id)(source, ctx)
+        except Exception as exc:  # a bug in one rule must not stop the run
+            reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            result.notices.append(
+                Notice(
+                    path=source.path,
+                    message=f"rule {rule.id} crashed: {reason}",
+                    kind="rule-crash",
+                    fatal=True,
+                    detail=traceback.format_exc() if verbose else "",
+                )
+            )
+            continue
+        result.findings.extend(ctx.findings)
+    result.findings = sort_findings(result.findings)
+    return result
+
+
+def read_and_analyze(
+    path: str,
+    rel_path: str,
+    settings: Sequence[RuleSetting],
+    max_file_size: int,
+    verbose: bool = False,
+) -> FileResult:
+    """Read, parse and analyse one file; unreadable or oversized files become notices."""
+    try:
+        size = os.path.getsize(path)
+        if size > max_file_size:
+            return FileResult(
+                path,
+                notices=[
+                    Notice(
+                        path,
+                        f"skipped: {size} bytes is over max-file-size ({max_file_size} bytes)",
+                        "file-too-large",
+                    )
+                ],
+                analysed=False,
+            )
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        return FileResult(
+            path,
+            notices=[Notice(path, f"could not read file: {exc.strerror or exc}", "unreadable")],
+            analysed=False,
+        )
+    if b"\0" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return FileResult(
+            path,
+            notices=[Notice(path, "skipped: binary file (NUL bytes)", "binary")],
+            analysed=False,
+        )
+    source = SourceFile.from_bytes(path, rel_path, raw)
+    result = analyze_source(source, settings, verbose=verbose)
+    if source.encoding == "utf-8-replaced":
+        result.notices.append(
+            Notice(path, "not valid UTF-8: undecodable bytes were replaced", "encoding")
+        )
+    return result
+
+
+def merge(results: Iterable[FileResult]) -> tuple[list[Finding], list[Notice]]:
+    findings: list[Finding] = []
+    notices: list[Notice] = []
+    for result in results:
+        findings.extend(result.findings)
+        notices.extend(result.notices)
+    return sort_findings(findings), sorted(notices, key=lambda n: (n.path, n.kind, n.message))
+
+
+def settings_from(
+    registry: Registry, overrides: Mapping[str, Mapping[str, object]] | None = None
+) -> list[RuleSetting]:
+    """Default settings of every enabled file rule, with optional per-rule options."""
+    overrides = overrides or {}
+    out = []
+    for rule in registry.rules.values():
+        if rule.kind == "project" or not rule.enabled:
+            continue
+        options = {**rule.default_options(), **overrides.get(rule.id, {})}
+        out.append(RuleSetting(rule.id, rule.severity, tuple(sorted(options.items()))))
+    return out

@@ -1,0 +1,196 @@
+"""SourceFile: one analysed file, read and parsed once, shared by every rule."""
+
+from __future__ import annotations
+
+import codecs
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import tree_sitter as ts
+
+from nextaudit import nextjs_roles
+from nextaudit.findings import Location
+
+TS_EXTENSIONS = frozenset({".ts", ".mts", ".cts"})
+TSX_EXTENSIONS = frozenset({".tsx", ".jsx", ".js", ".mjs", ".cjs"})
+SOURCE_EXTENSIONS = TS_EXTENSIONS | TSX_EXTENSIONS
+
+
+@functools.cache
+def language(name: str) -> ts.Language:
+    import tree_sitter_typescript as tst
+
+    if name == "tsx":
+        return ts.Language(tst.language_tsx())
+    return ts.Language(tst.language_typescript())
+
+
+@functools.cache
+def _parser(name: str) -> ts.Parser:
+    return ts.Parser(language(name))
+
+
+@functools.cache
+def compiled_query(grammar: str, pattern: str) -> ts.Query:
+    query: ts.Query = ts.Query(language(grammar), pattern)
+    return query
+
+
+def grammar_for(path: str) -> str:
+    """TSX grammar for .tsx and every JavaScript flavour (JSX may appear in .js)."""
+    suffix = PurePosixPath(path).suffix.lower()
+    return "tsx" if suffix in TSX_EXTENSIONS else "typescript"
+
+
+def decode_source(raw: bytes) -> tuple[str, str]:
+    """Return (text, encoding note). Never raises: undecodable bytes become U+FFFD.
+
+    A UTF-8 BOM is dropped (editors do not count it as a column); UTF-16 with a BOM
+    is decoded as such. Anything else is UTF-8, with replacement characters where it
+    is not valid, so positions still line up with what an editor shows.
+    """
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "utf-8-sig"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16", errors="replace"), "utf-16"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="replace"), "utf-8-replaced"
+
+
+def normalise_newlines(text: str) -> str:
+    """Turn lone CRs into LFs so tree-sitter rows match the lines editors show.
+
+    CRLF stays as it is (tree-sitter counts it as one line break); replacing a lone CR
+    by LF keeps every offset unchanged.
+    """
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\0\x01").replace("\r", "\n").replace("\0\x01", "\r\n")
+
+
+@dataclass
+class SourceFile:
+    """A parsed file. `path` is absolute (POSIX); `rel_path` is relative to the project
+    root and is what globs and Next.js roles are matched against."""
+
+    path: str
+    rel_path: str
+    text: str
+    content: bytes
+    tree: ts.Tree
+    grammar: str
+    encoding: str = "utf-8"
+    _line_starts: list[int] | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_bytes(cls, path: str, rel_path: str, raw: bytes) -> SourceFile:
+        text, encoding = decode_source(raw)
+        text = normalise_newlines(text)
+        content = text.encode("utf-8", errors="surrogatepass")
+        grammar = grammar_for(path)
+        tree = _parser(grammar).parse(content)
+        return cls(path, rel_path, text, content, tree, grammar, encoding)
+
+    # --- roles ---------------------------------------------------------------------
+    @functools.cached_property
+    def role(self) -> nextjs_roles.Role:
+        return nextjs_roles.role_of(self.rel_path)
+
+    @property
+    def is_route_file(self) -> bool:
+        return self.role is nextjs_roles.Role.ROUTE
+
+    @property
+    def is_page_like(self) -> bool:
+        return self.role in (nextjs_roles.Role.PAGE, nextjs_roles.Role.LAYOUT)
+
+    @property
+    def is_declaration_file(self) -> bool:
+        name = PurePosixPath(self.rel_path).name.lower()
+        return name.endswith((".d.ts", ".d.mts", ".d.cts"))
+
+    # --- tree access ---------------------------------------------------------------
+    @property
+    def root(self) -> ts.Node:
+        return self.tree.root_node
+
+    def node_text(self, node: ts.Node) -> str:
+        return self.content[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+
+    def captures(self, pattern: str, node: ts.Node | None = None) -> dict[str, list[ts.Node]]:
+        """Run a tree-sitter query (compiled once per process); lists in source order."""
+        cursor = ts.QueryCursor(compiled_query(self.grammar, pattern))
+        found = cursor.captures(node if node is not None else self.root)
+        return {name: sorted(nodes, key=_start) for name, nodes in found.items()}
+
+    def nodes(self, pattern: str, capture: str, node: ts.Node | None = None) -> list[ts.Node]:
+        return self.captures(pattern, node).get(capture, [])
+
+    def matches(
+        self, pattern: str, node: ts.Node | None = None
+    ) -> Iterator[dict[str, list[ts.Node]]]:
+        cursor = ts.QueryCursor(compiled_query(self.grammar, pattern))
+        for _index, captured in cursor.matches(node if node is not None else self.root):
+            yield captured
+
+    # --- positions -----------------------------------------------------------------
+    @property
+    def line_starts(self) -> list[int]:
+        if self._line_starts is None:
+            starts = [0]
+            find = self.content.find
+            pos = find(b"\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = find(b"\n", pos + 1)
+            self._line_starts = starts
+        return self._line_starts
+
+    def line_count(self) -> int:
+        return len(self.line_starts)
+
+    def line_bytes(self, line: int) -> bytes:
+        """The bytes of 1-based `line`, without its line break."""
+        starts = self.line_starts
+        start = starts[line - 1]
+        end = starts[line] if line < len(starts) else len(self.content)
+        return self.content[start:end].rstrip(b"\r\n")
+
+    def line_text(self, line: int) -> str:
+        return self.line_bytes(line).decode("utf-8", errors="replace")
+
+    def column(self, row: int, byte_column: int) -> int:
+        """1-based column in Unicode code points for a 0-based row and byte column."""
+        start = self.line_starts[row]
+        prefix = self.content[start : start + byte_column]
+        if prefix.isascii():
+            return byte_column + 1
+        return len(prefix.decode("utf-8", errors="replace")) + 1
+
+    def location(self, node: ts.Node) -> Location:
+        return self.span(node.start_point, node.end_point)
+
+    def span(self, start: ts.Point, end: ts.Point) -> Location:
+        return Location(
+            start.row + 1,
+            self.column(start.row, start.column),
+            end.row + 1,
+            self.column(end.row, end.column),
+        )
+
+    def location_of_bytes(self, start_byte: int, end_byte: int) -> Location:
+        return Location(*self._point(start_byte), *self._point(end_byte))
+
+    def _point(self, offset: int) -> tuple[int, int]:
+        import bisect
+
+        row = bisect.bisect_right(self.line_starts, offset) - 1
+        return row + 1, self.column(row, offset - self.line_starts[row])
+
+
+def _start(node: ts.Node) -> tuple[int, int]:
+    return (node.start_byte, node.end_byte)
