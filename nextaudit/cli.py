@@ -43,9 +43,9 @@ class DefaultCommandGroup(TyperGroup):
 
     # Typer now vendors click, so its Context class has no public home to name here.
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
-            if "--version" not in args:
-                args = [self.default_command, *args]
+        is_command = bool(args) and (args[0] in self.commands or args[0] in ("--help", "-h"))
+        if not is_command and "--version" not in args:
+            args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
 
@@ -150,15 +150,30 @@ def check(
     category: Annotated[
         str | None, typer.Option(help="SARIF automationDetails.id (run category).")
     ] = None,
+    show_suppressed: Annotated[
+        bool, typer.Option(help="Also list findings silenced by nextaudit-ignore comments.")
+    ] = False,
+    baseline: Annotated[
+        Path | None, typer.Option(help="Drop findings recorded in this baseline file.")
+    ] = None,
+    update_baseline: Annotated[
+        bool, typer.Option(help="(Re)write the --baseline file from the current findings.")
+    ] = False,
+    changed_since: Annotated[
+        str | None,
+        typer.Option(help="Only analyse files changed since the merge base with this git ref."),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Tracebacks for internal errors.")
     ] = False,
 ) -> None:
     """Analyse PATHS and report findings."""
+    from nextaudit.baseline import BaselineError
+    from nextaudit.changed import ChangedFilesError, changed_files
     from nextaudit.config import CliRules, ConfigError, find_config, load_config, project_root
     from nextaudit.discovery import DiscoveryError, find_git_root
     from nextaudit.registry import RegistryError, default_registry
-    from nextaudit.runner import run, usable_cpus
+    from nextaudit.runner import RunOptions, run, usable_cpus
 
     targets = paths or [Path(".")]
     for target in targets:
@@ -166,6 +181,8 @@ def check(
             fail(f"path does not exist: {target}")
     if config_file is not None and no_config:
         fail("--config and --no-config cannot be used together")
+    if update_baseline and baseline is None:
+        fail("--update-baseline needs --baseline FILE")
     cli_rules = CliRules(_split_ids(select), _split_ids(ignore), _parse_severities(severity))
     cwd = Path.cwd()
     first = Path(os.path.abspath(targets[0]))
@@ -183,15 +200,23 @@ def check(
             config_path = find_config(first, git_root)
         root = config_path.parent if config_path else project_root(targets)
         config = load_config(config_path, registry, root, cli_rules)
-        result = run(
-            config,
-            targets,
+        only_files = None
+        if changed_since is not None:
+            _top, only_files = changed_files(
+                changed_since, first if first.is_dir() else first.parent
+            )
+        options = RunOptions(
             jobs=jobs or usable_cpus(),
             verbose=verbose,
             repo_root=git_root or cwd,
             cwd=cwd,
+            only_files=only_files,
+            baseline=baseline,
+            update_baseline=update_baseline,
+            show_suppressed=show_suppressed,
         )
-    except (ConfigError, DiscoveryError) as exc:
+        result = run(config, targets, options)
+    except (ConfigError, DiscoveryError, BaselineError, ChangedFilesError) as exc:
         fail(str(exc))
     except RegistryError as exc:
         fail(f"internal error: {exc}")
@@ -299,3 +324,30 @@ def explain(rule_id: Annotated[str, typer.Argument(help="A rule id.")]) -> None:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         fail(f"unknown rule id {rule_id!r}{hint}; `nextaudit rules` lists them")
     typer.echo(rule_markdown(registry[rule_id]), nl=False)
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the config.")] = Path(
+        ".nextaudit.yml"
+    ),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter .nextaudit.yml listing every rule with its default."""
+    from nextaudit.config_schema import starter_config
+    from nextaudit.registry import default_registry
+    from nextaudit.report.atomic import write_atomic
+
+    if path.exists() and not force:
+        fail(f"{path} already exists (use --force to overwrite)")
+    write_atomic(path, starter_config(default_registry()))
+    typer.echo(f"wrote {path}")
+
+
+@app.command("config-schema")
+def config_schema_command() -> None:
+    """Print the JSON Schema of .nextaudit.yml (for editor validation)."""
+    from nextaudit.config_schema import schema_json
+    from nextaudit.registry import default_registry
+
+    typer.echo(schema_json(default_registry()), nl=False)

@@ -357,9 +357,10 @@ def _reject_aliases(text: str, path: Path) -> None:
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent):
-                line = event.start_mark.line + 1
+                mark = event.start_mark
+                where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
                 raise ConfigError(
-                    f"{path}:{line}: YAML aliases (*name) are not supported in nextaudit config"
+                    f"{where}: YAML aliases (*name) are not supported in nextaudit config"
                 )
     except yaml.YAMLError:
         return  # reported by safe_load below with its position

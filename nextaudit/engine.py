@@ -13,6 +13,7 @@ from nextaudit.context import RuleContext
 from nextaudit.findings import Finding, Notice, Severity, sort_findings
 from nextaudit.registry import Registry, default_registry
 from nextaudit.source import SourceFile
+from nextaudit.suppressions import Suppression, source_suppressions
 
 SYNTAX_ERROR = "syntax-error"
 
@@ -36,6 +37,7 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     analysed: bool = True
+    suppressions: list[Suppression] = field(default_factory=list)
 
 
 def first_syntax_error(tree: ts.Tree) -> ts.Node | None:
@@ -150,6 +152,7 @@ def read_and_analyze(
         )
     source = SourceFile.from_bytes(path, rel_path, raw)
     result = analyze_source(source, settings, verbose=verbose)
+    result.suppressions = source_suppressions(source)
     if source.encoding == "utf-8-replaced":
         result.notices.append(
             Notice(path, "not valid UTF-8: undecodable bytes were replaced", "encoding")

@@ -1,4 +1,5 @@
-"""One run: discover files, analyse them (in parallel), run project rules, collect.
+"""One run: discover files, analyse them (in parallel), run project rules, apply
+suppressions and the baseline, and hand a RunResult to the reporters.
 
 The output order never depends on scheduling: files are analysed in sorted order and
 results are merged in that order, so `--jobs 1` and `--jobs 8` print the same bytes.
@@ -8,17 +9,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from nextaudit import baseline as baseline_mod
 from nextaudit.config import Config
 from nextaudit.context import ProjectContext
 from nextaudit.discovery import discover
 from nextaudit.engine import FileResult, RuleSetting, read_and_analyze
-from nextaudit.findings import Finding, Notice, sort_findings
+from nextaudit.findings import Finding, Notice, Severity, sort_findings
 from nextaudit.project import Project
 from nextaudit.registry import Registry, default_registry
 from nextaudit.results import RunResult, relative_posix
+from nextaudit.suppressions import UNUSED, Suppression, apply_suppressions, text_suppressions
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 24
@@ -31,6 +34,21 @@ class FileTask:
     settings: tuple[RuleSetting, ...]
     max_file_size: int
     verbose: bool
+
+
+@dataclass
+class RunOptions:
+    jobs: int = 1
+    verbose: bool = False
+    repo_root: Path | None = None
+    cwd: Path | None = None
+    only_files: set[Path] | None = None  # --changed-since
+    baseline: Path | None = None
+    update_baseline: bool = False
+    show_suppressed: bool = False
+    cache_dir: Path | None = None
+    progress: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
 
 
 def run_task(task: FileTask) -> FileResult:
@@ -68,37 +86,72 @@ def run_project_rule(
     return sort_findings(ctx.findings)
 
 
-def run(
-    config: Config,
-    paths: Sequence[Path],
-    *,
-    jobs: int = 1,
-    verbose: bool = False,
-    repo_root: Path | None = None,
-    cwd: Path | None = None,
-) -> RunResult:
-    cwd = cwd or Path.cwd()
+class _Lines:
+    """Line text of analysed files, read on demand (baseline identities)."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, list[str]] = {}
+
+    def __call__(self, path: str, line: int) -> str:
+        lines = self._files.get(path)
+        if lines is None:
+            try:
+                with open(path, "rb") as handle:
+                    raw = handle.read()
+                from nextaudit.source import decode_source, normalise_newlines
+
+                lines = normalise_newlines(decode_source(raw)[0]).split("\n")
+            except OSError:
+                lines = []
+            self._files[path] = lines
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None) -> RunResult:
+    options = options or RunOptions()
+    cwd = options.cwd or Path.cwd()
+    repo_root = options.repo_root or cwd
     discovery = discover(paths, config.root, excluded=config.is_excluded)
+    files = discovery.files
+    if options.only_files is not None:
+        files = [
+            f
+            for f in files
+            if Path(os.path.realpath(f)) in options.only_files or f in options.only_files
+        ]
     tasks = []
-    for path in discovery.files:
+    rel_paths: dict[str, str] = {}
+    for path in files:
         rel = relative_posix(path, config.root)
+        rel_paths[path.as_posix()] = rel
         tasks.append(
-            FileTask(path.as_posix(), rel, config.file_settings(rel), config.max_file_size, verbose)
+            FileTask(
+                path.as_posix(),
+                rel,
+                config.file_settings(rel),
+                config.max_file_size,
+                options.verbose,
+            )
         )
     findings: list[Finding] = []
     notices: list[Notice] = [Notice(p, m, "unreadable") for p, m in discovery.notes]
+    suppressions: dict[str, list[Suppression]] = {}
     analysed = 0
-    for result in analyse_files(tasks, jobs):
+    for result in analyse_files(tasks, options.jobs):
         findings.extend(result.findings)
         notices.extend(result.notices)
         analysed += result.analysed
+        if result.suppressions:
+            suppressions[result.path] = result.suppressions
+
     project_settings = config.project_settings()
-    if project_settings:
+    project_ran: set[str] = set()
+    if project_settings and _project_inputs_changed(options.only_files, files):
         for root in _project_roots(paths):
             project = Project.build(root, discovery.files)
             for setting in project_settings:
                 try:
-                    findings.extend(run_project_rule(project, setting, config.registry))
+                    found = run_project_rule(project, setting, config.registry)
                 except Exception as exc:  # one broken rule must not stop the run
                     notices.append(
                         Notice(
@@ -108,24 +161,99 @@ def run(
                             fatal=True,
                         )
                     )
+                    continue
+                project_ran.add(setting.rule_id)
+                findings.extend(found)
+            for input_path in project.inputs():
+                key = input_path.as_posix()
+                if key in suppressions:
+                    continue
+                text_file = project.read(input_path)
+                if text_file is not None:
+                    found_here = text_suppressions(key, text_file.text)
+                    if found_here:
+                        suppressions[key] = found_here
+
+    findings = _dedupe(findings)
+    enabled_for: dict[str, set[str]] = {}
+    unused_severity: dict[str, Severity] = {}
+    for file_path in suppressions:
+        rel = rel_paths.get(file_path) or relative_posix(Path(file_path), config.root)
+        effective = config.effective(rel)
+        enabled_for[file_path] = {
+            rule_id
+            for rule_id in effective
+            if config.registry[rule_id].kind == "file" or rule_id in project_ran
+        }
+        if UNUSED in effective:
+            unused_severity[file_path] = effective[UNUSED].severity
+    applied = apply_suppressions(
+        sort_findings(findings),
+        suppressions,
+        set(config.registry.ids()),
+        enabled_for,
+        unused_severity,
+    )
+    active = sort_findings(applied.active + applied.unused)
+
+    absorbed = stale = 0
+    if options.baseline is not None:
+
+        def relative(path: str) -> str:
+            return relative_posix(Path(path), repo_root)
+
+        pairs = baseline_mod.identities(active, relative, _Lines())
+        if options.update_baseline:
+            from nextaudit.report.atomic import write_atomic
+
+            write_atomic(options.baseline, baseline_mod.render(pairs))
+        else:
+            outcome = baseline_mod.filter_new(pairs, baseline_mod.load(options.baseline))
+            active, absorbed, stale = outcome.new, outcome.absorbed, outcome.stale
+
     enabled = config.enabled_rules()
+    base_effective = config.effective()
     return RunResult(
-        findings=sort_findings(_dedupe(findings)),
+        findings=active,
         notices=sorted(notices, key=lambda n: (n.path, n.kind, n.message)),
         files_scanned=analysed,
         rules=enabled,
-        severities={r.id: config.effective().get(r.id, _default(r)).severity for r in enabled},
-        repo_root=repo_root or cwd,
+        severities={
+            r.id: base_effective[r.id].severity if r.id in base_effective else r.severity
+            for r in enabled
+        },
+        repo_root=repo_root,
         cwd=cwd,
+        suppressed=sort_findings(applied.suppressed),
+        show_suppressed=options.show_suppressed,
+        baseline_absorbed=absorbed,
+        baseline_stale=stale,
         disabled_rules=[r for r in config.registry if r not in enabled and r.kind != "tool"],
     )
 
 
-def _default(rule: object) -> RuleSetting:
-    from nextaudit.registry import Rule
+PROJECT_INPUT_NAMES = frozenset(
+    {
+        "package.json",
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "yarn.lock",
+        "bun.lock",
+        "bun.lockb",
+        "pnpm-lock.yaml",
+        "structure.md",
+    }
+)
 
-    assert isinstance(rule, Rule)
-    return RuleSetting(rule.id, rule.severity)
+
+def _project_inputs_changed(only_files: set[Path] | None, analysed: Sequence[Path]) -> bool:
+    """Project rules run on a full run, or when one of their inputs changed: a manifest,
+    a lockfile, a Prisma schema, the structure doc, or a source file they read."""
+    if only_files is None:
+        return True
+    return bool(analysed) or any(
+        p.name in PROJECT_INPUT_NAMES or p.suffix == ".prisma" for p in only_files
+    )
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
