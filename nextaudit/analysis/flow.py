@@ -1,0 +1,221 @@
+"""Whole-handler reasoning shared by the security and performance rules.
+
+- `handlers(source)`: a route file's handlers with their function, body and parameters;
+- `calls_in(function)`: the calls a function body makes (optionally not descending
+  into nested functions);
+- `reachable_calls(function)`: those plus the calls of same-file functions it calls,
+  transitively (bounded, cycle-safe);
+- `iteration_context(node)`: the loop statement or iteration callback (`.map`,
+  `.forEach`, ...) a node runs in, stopping at any other function boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import tree_sitter as ts
+
+from nextaudit.analysis.nextjs import Handler, local_declarations, route_handlers
+from nextaudit.analysis.syntax import (
+    FUNCTION_LITERAL_TYPES,
+    FUNCTION_TYPES,
+    call_arguments,
+    callee_name,
+    function_body,
+    function_parameters,
+    outer,
+    parameter_pattern,
+    text,
+    unwrap,
+)
+from nextaudit.source import SourceFile
+
+LOOP_TYPES = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
+ITERATION_METHODS = frozenset({"map", "forEach", "flatMap", "filter", "reduce", "some", "every"})
+_CALLS = "(call_expression) @call"
+_NEWS = "(new_expression) @new"
+
+
+@dataclass(frozen=True)
+class RouteHandler:
+    """A route handler with what rules ask of it. `request` / `context` are the names
+    of its first and second parameters when they are plain identifiers."""
+
+    handler: Handler
+    function: ts.Node | None
+    body: ts.Node | None
+    request: str | None
+    context: str | None
+
+    @property
+    def name(self) -> str:
+        return self.handler.name
+
+    @property
+    def name_node(self) -> ts.Node:
+        return self.handler.name_node
+
+    @property
+    def wrappers(self) -> tuple[ts.Node, ...]:
+        return self.handler.wrappers
+
+
+def _param_name(function: ts.Node, index: int) -> str | None:
+    params = function_parameters(function)
+    if index >= len(params):
+        return None
+    pattern = parameter_pattern(params[index])
+    return text(pattern) if pattern.type == "identifier" else None
+
+
+def handlers(source: SourceFile) -> list[RouteHandler]:
+    """The exported HTTP method handlers of a route file (empty for other files)."""
+    if not source.is_route_file:
+        return []
+    out: list[RouteHandler] = []
+    for handler in route_handlers(source):
+        function = handler.function
+        body = function_body(function) if function is not None else None
+        out.append(
+            RouteHandler(
+                handler,
+                function,
+                body,
+                _param_name(function, 0) if function is not None else None,
+                _param_name(function, 1) if function is not None else None,
+            )
+        )
+    return out
+
+
+def owning_function(node: ts.Node) -> ts.Node | None:
+    current = node.parent
+    while current is not None:
+        if current.type in FUNCTION_TYPES:
+            return current
+        current = current.parent
+    return None
+
+
+def calls_in(
+    function: ts.Node, source: SourceFile, *, nested: bool = True, new: bool = False
+) -> list[ts.Node]:
+    """Call expressions (and `new` expressions when asked) in `function`'s body, in
+    source order; with nested=False, calls inside inner functions are left out."""
+    body = function_body(function)
+    if body is None:
+        return []
+    found = source.nodes(_CALLS, "call", body)
+    if new:
+        found = sorted([*found, *source.nodes(_NEWS, "new", body)], key=lambda n: n.start_byte)
+    if nested:
+        return found
+    return [c for c in found if owning_function(c) == function]
+
+
+def same_file_function(source: SourceFile, call: ts.Node) -> ts.Node | None:
+    """The function of this file that a plain `f(...)` call invokes, if any."""
+    callee = call.child_by_field_name("function")
+    if callee is None:
+        return None
+    callee = unwrap(callee)
+    if callee.type != "identifier":
+        return None
+    value = local_declarations(source).get(text(callee))
+    if value is None:
+        return None
+    value = unwrap(value)
+    if value.type in FUNCTION_LITERAL_TYPES or value.type in (
+        "function_declaration",
+        "generator_function_declaration",
+    ):
+        return value
+    return None
+
+
+def reachable_functions(
+    function: ts.Node, source: SourceFile, max_functions: int = 64
+) -> list[ts.Node]:
+    """`function` and the same-file functions it calls, transitively, cycle-safe."""
+    seen: list[ts.Node] = [function]
+    queue = [function]
+    while queue and len(seen) < max_functions:
+        current = queue.pop(0)
+        for call in calls_in(current, source):
+            target = same_file_function(source, call)
+            if target is not None and target not in seen:
+                seen.append(target)
+                queue.append(target)
+    return seen
+
+
+def reachable_calls(function: ts.Node, source: SourceFile) -> Iterator[ts.Node]:
+    """Calls in `function` and in every same-file function it (transitively) calls."""
+    for target in reachable_functions(function, source):
+        yield from calls_in(target, source)
+
+
+@dataclass(frozen=True)
+class Iteration:
+    """Where a node is repeated: a loop statement, or a callback passed to an array
+    iteration method (`call` is then the `.map(...)` call)."""
+
+    kind: str  # "loop" or "callback"
+    node: ts.Node
+    method: str = ""
+
+    @property
+    def in_promise_all(self) -> bool:
+        """`Promise.all(xs.map(...))` (also allSettled): the calls run in parallel."""
+        if self.kind != "callback":
+            return False
+        parent = outer(self.node).parent
+        if parent is not None and parent.type == "arguments":
+            call = parent.parent
+            if call is not None and call.type == "call_expression":
+                callee = call.child_by_field_name("function")
+                return callee is not None and text(unwrap(callee)) in (
+                    "Promise.all",
+                    "Promise.allSettled",
+                )
+        return False
+
+
+def _loop_body(loop: ts.Node) -> ts.Node | None:
+    return loop.child_by_field_name("body")
+
+
+def iteration_context(node: ts.Node) -> Iteration | None:
+    """The innermost loop body or iteration callback `node` runs in, or None. Any other
+    function boundary stops the search (the function may run once, or never)."""
+    child = node
+    current = node.parent
+    while current is not None:
+        if current.type in LOOP_TYPES and _loop_body(current) == child:
+            return Iteration("loop", current)
+        if current.type in FUNCTION_TYPES:
+            call = _callback_call(current)
+            if call is None:
+                return None
+            return Iteration("callback", call, callee_name(call) or "")
+        child = current
+        current = current.parent
+    return None
+
+
+def _callback_call(function: ts.Node) -> ts.Node | None:
+    """The `xs.map(fn)` call when `function` is the callback of an iteration method."""
+    wrapper = outer(function)
+    args = wrapper.parent
+    if args is None or args.type != "arguments":
+        return None
+    call = args.parent
+    if call is None or call.type != "call_expression":
+        return None
+    callee = call.child_by_field_name("function")
+    if callee is None or unwrap(callee).type != "member_expression":
+        return None
+    if callee_name(call) not in ITERATION_METHODS:
+        return None
+    return call if call_arguments(call)[:1] == [wrapper] else None
