@@ -79,6 +79,10 @@ def scope_declares(scope: ts.Node, name: str) -> bool:
         return declared_in_statements(scope, name) is not None
     if kind in ("for_in_statement", "for_statement"):
         left = scope.child_by_field_name("left") or scope.child_by_field_name("initializer")
+        if left is not None and kind == "for_in_statement" and _declares_loop_variable(scope):
+            # `for (const x of xs)`: the grammar puts the bare pattern in `left`, with
+            # the `const`/`let`/`var` keyword as an anonymous sibling.
+            return any(bound == name for bound, _ in pattern_names(left))
         return (
             left is not None
             and left.type in _DECLARATIONS
@@ -88,6 +92,11 @@ def scope_declares(scope: ts.Node, name: str) -> bool:
         caught = scope.child_by_field_name("parameter")
         return caught is not None and any(b == name for b, _ in pattern_names(caught))
     return False
+
+
+def _declares_loop_variable(loop: ts.Node) -> bool:
+    """`for (const|let|var x in/of ...)`, as opposed to `for (x in ...)`."""
+    return any(not c.is_named and c.type in ("const", "let", "var") for c in loop.children)
 
 
 def declared_in_statements_of(declaration: ts.Node, name: str) -> bool:

@@ -10,6 +10,7 @@ import tree_sitter as ts
 from nextaudit.analysis.syntax import (
     FUNCTION_LITERAL_TYPES,
     call_arguments,
+    string_value,
     text,
     unwrap,
 )
@@ -203,3 +204,25 @@ def metadata_functions(source: SourceFile) -> list[Handler]:
             function, wrappers = innermost_function(export.value, source)
             out.append(Handler(export.name, export.node, function, wrappers))
     return out
+
+
+def directives(source: SourceFile) -> list[str]:
+    """The directive prologue of the module: `'use client'`, `"use server"`, ...
+
+    Only string statements at the very top count (comments may come between them);
+    a string statement after any other statement is an ordinary expression.
+    """
+    out: list[str] = []
+    for statement in top_level_statements(source):
+        if statement.type != "expression_statement" or statement.named_child_count != 1:
+            break
+        expression = statement.named_children[0]
+        if expression.type != "string":
+            break
+        out.append(string_value(expression) or "")
+    return out
+
+
+def is_client_module(source: SourceFile) -> bool:
+    """A module marked `'use client'` (a React client component boundary)."""
+    return "use client" in directives(source)
