@@ -1,0 +1,181 @@
+"""error-response-status: an error response in a route file that goes out as 200 OK."""
+
+from __future__ import annotations
+
+import enum
+
+import tree_sitter as ts
+
+from nextaudit.analysis.imports import names_imported_from
+from nextaudit.analysis.syntax import (
+    FUNCTION_TYPES,
+    call_arguments,
+    member_chain,
+    outer,
+    string_value,
+    text,
+    unwrap,
+)
+from nextaudit.context import RuleContext
+from nextaudit.source import SourceFile
+
+# `X.json(body, init)` and `new X(body, init)`; the names are filtered in Python because
+# a renamed `NextResponse` import is known only per file.
+_RESPONSES = """
+(call_expression
+  function: (member_expression
+    object: (identifier) @class
+    property: (property_identifier) @method (#eq? @method "json"))) @response
+(new_expression constructor: (identifier) @class) @response
+"""
+_RESPONSE_CLASSES = frozenset({"Response", "NextResponse"})
+_NOT_AN_ERROR = frozenset({"null", "undefined", "false"})
+# Walking up from a `return` to its catch clause stops at these: the return belongs to
+# a function of its own, or to a class body, not to the catch block.
+_BOUNDARIES = FUNCTION_TYPES | {"class_body", "class_static_block", "program"}
+
+NO_STATUS = (
+    "`{response}` {reason} passes no status, so the failure goes out as 200 OK: pass an "
+    "error status, e.g. `{{ status: 500 }}`"
+)
+SUCCESS_STATUS = (
+    "`{response}` with an `error` body sets `status: {status}`, so the failure goes out as "
+    "a success: use an error status (4xx or 5xx)"
+)
+
+
+class Status(enum.Enum):
+    MISSING = "missing"  # no init, or an init object literal without `status`
+    UNKNOWN = "unknown"  # a variable, a call, a spread: it may well carry a status
+    GIVEN = "given"
+
+
+def _response_classes(source: SourceFile) -> set[str]:
+    renamed, _namespaces = names_imported_from(source, "next/server", "NextResponse")
+    return set(_RESPONSE_CLASSES) | renamed
+
+
+def _property_key(node: ts.Node) -> str | None:
+    if node.type == "shorthand_property_identifier":
+        return text(node)
+    if node.type == "pair":
+        key = node.child_by_field_name("key")
+        if key is None:
+            return None
+        if key.type == "string":
+            return string_value(key)
+        return text(key) if key.type == "property_identifier" else None
+    return None
+
+
+def _object_literal(node: ts.Node | None) -> ts.Node | None:
+    """The object literal a response body is, also through `JSON.stringify({...})`."""
+    if node is None:
+        return None
+    node = unwrap(node)
+    if node.type == "call_expression":
+        function = node.child_by_field_name("function")
+        args = call_arguments(node)
+        if function is not None and member_chain(function) == ["JSON", "stringify"] and args:
+            node = unwrap(args[0])
+    return node if node.type == "object" else None
+
+
+def _has_error_key(body: ts.Node | None) -> bool:
+    """`{ error: ... }`, `{ "error": ... }`, `{ error }`; `error: null` (a success shape
+    such as `{ data, error: null }`) does not count."""
+    literal = _object_literal(body)
+    if literal is None:
+        return False
+    for prop in literal.named_children:
+        if _property_key(prop) != "error":
+            continue
+        value = prop.child_by_field_name("value") if prop.type == "pair" else None
+        if value is None or text(unwrap(value)) not in _NOT_AN_ERROR:
+            return True
+    return False
+
+
+def _status(init: ts.Node | None) -> tuple[Status, ts.Node | None]:
+    if init is None:
+        return Status.MISSING, None
+    init = unwrap(init)
+    if init.type != "object":
+        return Status.UNKNOWN, None
+    for prop in init.named_children:
+        if prop.type == "spread_element":
+            return Status.UNKNOWN, None
+        if _property_key(prop) == "status":
+            return Status.GIVEN, prop.child_by_field_name("value")
+    return Status.MISSING, None
+
+
+def _success_code(value: ts.Node | None) -> int | None:
+    """The literal 2xx code of `status: 200`, if that is what the init says."""
+    if value is None or unwrap(value).type != "number":
+        return None
+    try:
+        code = int(text(unwrap(value)), 0)
+    except ValueError:
+        return None
+    return code if 200 <= code <= 299 else None
+
+
+def _returned_value(node: ts.Node) -> ts.Node | None:
+    """The `return` statement that returns `node` directly (or as one branch of a
+    conditional expression)."""
+    current = outer(node)
+    while current.parent is not None and current.parent.type == "ternary_expression":
+        if current == current.parent.child_by_field_name("condition"):
+            return None
+        current = outer(current.parent)
+    parent = current.parent
+    return parent if parent is not None and parent.type == "return_statement" else None
+
+
+def _returned_from_catch(node: ts.Node) -> bool:
+    """`catch (e) { ... return X }`, through nested blocks, ifs, loops and switches; not
+    from a nested function, nor from the body of a `try` nested in the catch (that is
+    the recovery's success path)."""
+    statement = _returned_value(node)
+    if statement is None:
+        return False
+    child = statement
+    ancestor = statement.parent
+    while ancestor is not None and ancestor.type not in _BOUNDARIES:
+        if ancestor.type == "catch_clause":
+            return True
+        if ancestor.type == "try_statement" and child == ancestor.child_by_field_name("body"):
+            return False
+        child, ancestor = ancestor, ancestor.parent
+    return False
+
+
+def _describe(response: ts.Node, class_name: str) -> str:
+    return (
+        f"new {class_name}(...)" if response.type == "new_expression" else f"{class_name}.json(...)"
+    )
+
+
+def check(source: SourceFile, ctx: RuleContext) -> None:
+    if not source.is_route_file:
+        return
+    classes = _response_classes(source)
+    for match in source.matches(_RESPONSES):
+        class_name = text(match["class"][0])
+        if class_name not in classes:
+            continue
+        response = match["response"][0]
+        args = call_arguments(response)
+        error_body = _has_error_key(args[0] if args else None)
+        if not error_body and not _returned_from_catch(response):
+            continue
+        status, value = _status(args[1] if len(args) > 1 else None)
+        described = _describe(response, class_name)
+        if status is Status.MISSING:
+            reason = "with an `error` body" if error_body else "returned from a catch block"
+            ctx.report(response, message=NO_STATUS.format(response=described, reason=reason))
+        elif status is Status.GIVEN and error_body:
+            code = _success_code(value)
+            if code is not None:
+                ctx.report(response, message=SUCCESS_STATUS.format(response=described, status=code))
