@@ -1,0 +1,170 @@
+"""Which strings are AI model ids (RULES.md, no-hardcoded-model): a pure matcher.
+
+The family table is written in the specification's own notation: `gpt-*` is a prefix
+family, `davinci-002` an exact id. A prefix family matches a value that starts with
+the prefix and goes on with zero or more id characters (`[A-Za-z0-9._:@/-]`), except
+that a prefix ending in `-`, `.` or `/` needs at least one more character, so
+`tts-1` and `command-r` match while `gpt-` alone does not. Matching is
+case-insensitive and always on the whole value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# ASCII: with IGNORECASE alone, Python would also fold the Kelvin sign into `k` and
+# the long s into `s`; model ids are plain ASCII.
+FLAGS = re.IGNORECASE | re.ASCII
+ID_CHARS = r"[A-Za-z0-9._:@/-]"
+# Bedrock cross-region inference profiles put a geography before the provider
+# (`us.anthropic.claude-...`, `eu.amazon.nova-...`, `global.anthropic.claude-...`).
+BEDROCK_REGIONS = ("us", "us-gov", "eu", "apac", "global", "jp", "au", "ca")
+
+
+@dataclass(frozen=True)
+class Family:
+    """One row of the table: `spec` in the specification's notation (trailing `*`
+    for a prefix family), the provider it belongs to, and whether it is a Bedrock id
+    (which may carry a cross-region prefix)."""
+
+    provider: str
+    spec: str
+    bedrock: bool = False
+
+    @property
+    def pattern(self) -> str:
+        return family_pattern(self.spec, self.bedrock)
+
+
+def family_pattern(spec: str, bedrock: bool = False) -> str:
+    """The regex source of one family (without anchors; callers use fullmatch)."""
+    if spec.endswith("*"):
+        prefix = spec[:-1]
+        rest = ID_CHARS + ("+" if prefix.endswith(("-", ".", "/")) else "*")
+        body = re.escape(prefix) + rest
+    else:
+        body = re.escape(spec)
+    if bedrock:
+        regions = "|".join(re.escape(region) for region in BEDROCK_REGIONS)
+        body = rf"(?:(?:{regions})\.)?{body}"
+    return body
+
+
+def _families(provider: str, *specs: str, bedrock: bool = False) -> tuple[Family, ...]:
+    return tuple(Family(provider, spec, bedrock) for spec in specs)
+
+
+# Provider namespaces of `<provider>/<id>` ids (OpenRouter, Together, Groq, Vercel AI
+# Gateway and friends).
+PROVIDER_PREFIXES = (
+    "openai",
+    "anthropic",
+    "google",
+    "meta-llama",
+    "mistralai",
+    "x-ai",
+    "xai",
+    "deepseek",
+    "cohere",
+    "qwen",
+    "groq",
+    "perplexity",
+)
+
+FAMILIES: tuple[Family, ...] = (
+    *_families(
+        "OpenAI",
+        "gpt-*",
+        "chatgpt-*",
+        "o1-*",
+        "o3-*",
+        "o4-*",
+        "text-embedding-*",
+        "text-davinci-*",
+        "davinci-002",
+        "babbage-002",
+        "dall-e-*",
+        "gpt-image-*",
+        "whisper-1",
+        "tts-1*",
+        "omni-moderation-*",
+        "text-moderation-*",
+        "computer-use-preview*",
+        "codex-mini*",
+    ),
+    *_families("Anthropic", "claude-*"),
+    *_families(
+        "Google",
+        "gemini-*",
+        "gemma-*",
+        "text-embedding-00*",
+        "embedding-001",
+        "text-bison*",
+        "chat-bison*",
+    ),
+    *_families(
+        "Mistral",
+        "mistral-*",
+        "mixtral-*",
+        "codestral-*",
+        "ministral-*",
+        "pixtral-*",
+        "magistral-*",
+        "devstral-*",
+        "open-mistral-*",
+        "open-mixtral-*",
+    ),
+    *_families("Meta", "llama-*", "llama3*", "llama2*"),
+    *_families("xAI", "grok-*"),
+    *_families("DeepSeek", "deepseek-*"),
+    *_families(
+        "Cohere", "command-r*", "command-a-*", "embed-english-*", "embed-multilingual-*", "rerank-*"
+    ),
+    *_families("Qwen", "qwen-*", "qwen2*", "qwen3*", "qwq-*"),
+    *_families("provider-prefixed", *(f"{provider}/*" for provider in PROVIDER_PREFIXES)),
+    # The specification names these Bedrock ids "such as"; the last rows are other
+    # Bedrock model ids of the same providers, as unmistakable as the named ones.
+    *_families(
+        "Amazon Bedrock",
+        "anthropic.claude-*",
+        "amazon.titan-*",
+        "amazon.nova-*",
+        "meta.llama*",
+        "cohere.command*",
+        "mistral.mistral*",
+        "cohere.embed-*",
+        "cohere.rerank-*",
+        "mistral.mixtral-*",
+        "mistral.pixtral-*",
+        "ai21.jamba-*",
+        "deepseek.r1-*",
+        "openai.gpt-oss-*",
+        bedrock=True,
+    ),
+)
+
+MODEL_ID: re.Pattern[str] = re.compile(
+    "|".join(f"(?:{family.pattern})" for family in FAMILIES), FLAGS
+)
+# Bare reasoning-model ids: models only where the surrounding name says so (the
+# check decides that); on their own they are too short to mean anything.
+BARE_REASONING_ID: re.Pattern[str] = re.compile(r"o[134]", FLAGS)
+
+
+def is_model_id(value: str) -> bool:
+    """True when the whole of `value` is an id of a built-in family."""
+    return MODEL_ID.fullmatch(value) is not None
+
+
+def is_bare_reasoning_id(value: str) -> bool:
+    """`o1`, `o3` or `o4` (any case) and nothing else."""
+    return BARE_REASONING_ID.fullmatch(value) is not None
+
+
+def family_of(value: str) -> Family | None:
+    """The first family of the table that matches the whole of `value`."""
+    for family in FAMILIES:
+        if re.fullmatch(family.pattern, value, FLAGS):
+            return family
+    return None

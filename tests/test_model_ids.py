@@ -1,0 +1,275 @@
+"""The model-id matcher of no-hardcoded-model (nextaudit/analysis/model_ids.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from rule_harness import run_rule_on_source
+
+from nextaudit.analysis.model_ids import (
+    FAMILIES,
+    FLAGS,
+    PROVIDER_PREFIXES,
+    family_of,
+    is_bare_reasoning_id,
+    is_model_id,
+)
+
+# Every family of RULES.md: (family spec, an id it matches, a near miss it must not).
+FAMILY_CASES: list[tuple[str, str, str]] = [
+    # OpenAI
+    ("gpt-*", "gpt-4o-mini-2024-07-18", "gpt-"),
+    ("chatgpt-*", "chatgpt-4o-latest", "chatgpt"),
+    ("o1-*", "o1-preview", "o1-"),
+    ("o3-*", "o3-mini", "o3-"),
+    ("o4-*", "o4-mini-2025-04-16", "o4-"),
+    ("text-embedding-*", "text-embedding-3-small", "text-embedding"),
+    ("text-davinci-*", "text-davinci-003", "text-davinci-"),
+    ("davinci-002", "davinci-002", "davinci-003"),
+    ("babbage-002", "babbage-002", "babbage-002x"),
+    ("dall-e-*", "dall-e-3", "dall-e"),
+    ("gpt-image-*", "gpt-image-1", "image-1"),
+    ("whisper-1", "whisper-1", "whisper-1-large"),
+    ("tts-1*", "tts-1", "tts-"),
+    ("tts-1*", "tts-1-hd", "tts-2"),
+    ("omni-moderation-*", "omni-moderation-latest", "omni-moderation-"),
+    ("text-moderation-*", "text-moderation-stable", "text-moderation"),
+    ("computer-use-preview*", "computer-use-preview", "computer-use"),
+    ("computer-use-preview*", "computer-use-preview-2025-03-11", "computer-use-previews!"),
+    ("codex-mini*", "codex-mini-latest", "codex-max"),
+    # Anthropic
+    ("claude-*", "claude-3-5-sonnet-20241022", "claude"),
+    # Google
+    ("gemini-*", "gemini-2.5-flash", "gemini"),
+    ("gemma-*", "gemma-3-27b-it", "gemma"),
+    ("text-embedding-00*", "text-embedding-004", "text-embedding-"),
+    ("embedding-001", "embedding-001", "embedding-002"),
+    ("text-bison*", "text-bison@001", "text-bis"),
+    ("chat-bison*", "chat-bison", "chat-bi"),
+    # Mistral
+    ("mistral-*", "mistral-large-latest", "mistral"),
+    ("mixtral-*", "mixtral-8x7b-32768", "mixtral"),
+    ("codestral-*", "codestral-2501", "codestral-"),
+    ("ministral-*", "ministral-8b-latest", "ministral"),
+    ("pixtral-*", "pixtral-12b-2409", "pixtral"),
+    ("magistral-*", "magistral-medium-2506", "magistral-"),
+    ("devstral-*", "devstral-small-2505", "devstral"),
+    ("open-mistral-*", "open-mistral-nemo", "open-mistral-"),
+    ("open-mixtral-*", "open-mixtral-8x22b", "open-mixtral"),
+    # Meta
+    ("llama-*", "llama-3.3-70b-versatile", "llama"),
+    ("llama3*", "llama3", "llama4"),
+    ("llama3*", "llama3.1:8b", "llama 3"),
+    ("llama2*", "llama2-70b-4096", "llama-"),
+    # xAI
+    ("grok-*", "grok-4", "grok"),
+    # DeepSeek
+    ("deepseek-*", "deepseek-reasoner", "deepseek"),
+    # Cohere
+    ("command-r*", "command-r", "command"),
+    ("command-r*", "command-r-plus-08-2024", "command-"),
+    ("command-a-*", "command-a-03-2025", "command-a-"),
+    ("embed-english-*", "embed-english-v3.0", "embed-english"),
+    ("embed-multilingual-*", "embed-multilingual-light-v3.0", "embed-multilingual-"),
+    ("rerank-*", "rerank-v3.5", "rerank"),
+    # Qwen
+    ("qwen-*", "qwen-max", "qwen"),
+    ("qwen2*", "qwen2.5-72b-instruct", "qwen1.5"),
+    ("qwen3*", "qwen3", "qwen4"),
+    ("qwq-*", "qwq-32b", "qwq"),
+    # Provider-prefixed
+    ("openai/*", "openai/gpt-4.1", "openai/"),
+    ("anthropic/*", "anthropic/claude-sonnet-4", "anthropic"),
+    ("google/*", "google/gemini-2.5-pro", "google/"),
+    ("meta-llama/*", "meta-llama/llama-3.1-405b-instruct", "meta-llama/"),
+    ("mistralai/*", "mistralai/mistral-small-3.1", "mistralai"),
+    ("x-ai/*", "x-ai/grok-3-mini", "x-ai/"),
+    ("xai/*", "xai/grok-4", "xai"),
+    ("deepseek/*", "deepseek/deepseek-r1:free", "deepseek/"),
+    ("cohere/*", "cohere/command-a", "cohere/"),
+    ("qwen/*", "qwen/qwen3-235b-a22b", "qwen/"),
+    ("groq/*", "groq/llama-3.1-8b-instant", "groq/"),
+    ("perplexity/*", "perplexity/sonar-pro", "perplexity/"),
+    # Bedrock
+    ("anthropic.claude-*", "anthropic.claude-3-5-sonnet-20240620-v1:0", "anthropic.claude-"),
+    ("anthropic.claude-*", "us.anthropic.claude-sonnet-4-20250514-v1:0", "zz.anthropic.claude"),
+    ("anthropic.claude-*", "global.anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic."),
+    ("amazon.titan-*", "amazon.titan-embed-text-v2:0", "amazon.titan"),
+    ("amazon.nova-*", "eu.amazon.nova-pro-v1:0", "amazon.nova-"),
+    ("meta.llama*", "meta.llama3-70b-instruct-v1:0", "meta.lama3"),
+    ("cohere.command*", "cohere.command-r-plus-v1:0", "cohere.comand"),
+    ("mistral.mistral*", "mistral.mistral-large-2407-v1:0", "mistral.mixtra"),
+]
+
+# Strings that look a little like model ids but are not.
+NOT_MODEL_IDS = [
+    "",
+    "gpt",
+    "gpt-",
+    "o1",
+    "o3",
+    "o4",
+    "o2-mini",
+    "claude",
+    "llama",
+    "command",
+    "text-embedding",
+    "embedding",
+    "gpt 4o",
+    " gpt-4o",
+    "gpt-4o ",
+    "use gpt-4o",
+    "gpt-4o!",
+    "gpt-4o\n",
+    "https://api.openai.com/v1",
+    "/api/gpt-4o",
+    "@ai-sdk/openai",
+    "openai",
+    "anthropic-version",
+    "x-ai",
+    "text-sm font-medium",
+    "my-gpt-4o",
+    "gpt_4o",
+    "gpt-4o+mini",
+    "gpt-\u212a",  # Kelvin sign: folds to k only without re.ASCII
+]
+
+
+@pytest.mark.parametrize(("spec", "positive", "negative"), FAMILY_CASES)
+def test_family_matches_its_ids_and_not_the_near_miss(
+    spec: str, positive: str, negative: str
+) -> None:
+    assert is_model_id(positive), positive
+    assert not is_model_id(negative), negative
+    # The row itself, not just some other family, must take the positive.
+    (family,) = [f for f in FAMILIES if f.spec == spec]
+    assert re.fullmatch(family.pattern, positive, FLAGS)
+    assert not re.fullmatch(family.pattern, negative, FLAGS)
+
+
+@pytest.mark.parametrize(("spec", "positive", "negative"), FAMILY_CASES)
+def test_family_case_insensitive(spec: str, positive: str, negative: str) -> None:
+    assert is_model_id(positive.upper())
+    assert is_model_id(positive.title())
+    assert not is_model_id(negative.upper())
+
+
+def test_every_family_of_the_table_has_a_case() -> None:
+    tested = {spec for spec, _, _ in FAMILY_CASES}
+    specified = {family.spec for family in FAMILIES if not family.bedrock}
+    specified |= {"anthropic.claude-*", "amazon.titan-*", "amazon.nova-*"}
+    specified |= {"meta.llama*", "cohere.command*", "mistral.mistral*"}
+    assert specified - tested == set()
+    assert {f"{p}/*" for p in PROVIDER_PREFIXES} <= tested
+
+
+@pytest.mark.parametrize("value", NOT_MODEL_IDS)
+def test_not_model_ids(value: str) -> None:
+    assert not is_model_id(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        # Prefix ending in `-`, `.` or `/` needs one more character.
+        ("gpt-", False),
+        ("gpt-4", True),
+        ("dall-e-", False),
+        ("dall-e-2", True),
+        ("openai/", False),
+        ("openai/o", True),
+        ("anthropic.claude-", False),
+        ("anthropic.claude-x", True),
+        # Any other prefix may stand alone ...
+        ("tts-1", True),
+        ("command-r", True),
+        ("llama3", True),
+        ("meta.llama", True),
+        ("codex-mini", True),
+        # ... and goes on with the id characters only.
+        ("tts-1-hd", True),
+        ("command-r7b-12-2024", True),
+        ("llama3.2:3b-instruct-q4_K_M", True),
+        ("gpt-4o@2024", True),
+        ("gpt-4o/variant", True),
+        ("tts-1 hd", False),
+        ("command-r+", False),
+        ("llama3?", False),
+    ],
+)
+def test_prefix_rule(value: str, expected: bool) -> None:
+    assert is_model_id(value) is expected
+
+
+def test_whole_string_only() -> None:
+    assert is_model_id("gpt-4o")
+    assert not is_model_id("model gpt-4o")
+    assert not is_model_id("gpt-4o, claude-3")
+    assert not is_model_id('"gpt-4o"')
+
+
+@pytest.mark.parametrize(
+    "value", ["us.anthropic.claude-3-haiku", "apac.amazon.nova-lite-v1:0", "us-gov.meta.llama3"]
+)
+def test_bedrock_cross_region_prefixes(value: str) -> None:
+    assert is_model_id(value)
+    family = family_of(value)
+    assert family is not None
+    assert family.bedrock
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("o1", True), ("O3", True), ("o4", True), ("o2", False), ("o1-mini", False), ("o", False)],
+)
+def test_bare_reasoning_ids(value: str, expected: bool) -> None:
+    assert is_bare_reasoning_id(value) is expected
+
+
+def test_family_of_names_the_provider() -> None:
+    family = family_of("claude-opus-4-1")
+    assert family is not None
+    assert (family.provider, family.spec) == ("Anthropic", "claude-*")
+    assert family_of("gpt-") is None
+
+
+# --- the rule around the matcher: location and message ---------------------------------
+
+
+def test_finding_is_on_the_literal_and_names_the_value() -> None:
+    code = 'export const run = () => call({ stream: true, model: "GPT-4o" });\n'
+    findings = run_rule_on_source("no-hardcoded-model", code, "app/api/chat/route.ts")
+    assert [(f.rule_id, f.location.line, f.location.column) for f in findings] == [
+        ("no-hardcoded-model", 1, 54)
+    ]
+    assert findings[0].location.end_column == 62
+    assert "`GPT-4o`" in findings[0].message
+    assert "lib/ai-models.ts" in findings[0].message
+
+
+def test_escaped_literal_is_matched_on_its_value() -> None:
+    code = 'const m = "gpt\\u002d4o";\nconst n = "o\\x31";\nconst model = "o\\x31";\n'
+    findings = run_rule_on_source("no-hardcoded-model", code, "lib/chat.ts")
+    assert [(f.location.line, f.message) for f in findings] == [
+        (1, "Hardcoded AI model id `gpt-4o`: import it from `lib/ai-models.ts` instead"),
+        (3, "Hardcoded AI model id `o1`: import it from `lib/ai-models.ts` instead"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rel_path", "flagged"),
+    [
+        ("lib/ai-models.ts", False),
+        ("src/lib/ai-models.ts", False),
+        ("lib/ai-models/openai.ts", False),
+        ("apps/web/lib/ai-models/nested/anthropic.ts", False),
+        ("lib/ai-models.tsx", True),
+        ("lib/ai-models-old.ts", True),
+        ("mylib/ai-models.ts", True),
+        ("lib/ai-models.test.ts", True),
+    ],
+)
+def test_default_models_module(rel_path: str, flagged: bool) -> None:
+    findings = run_rule_on_source("no-hardcoded-model", 'const m = "gpt-4o";\n', rel_path)
+    assert bool(findings) is flagged
