@@ -19,7 +19,15 @@ import tree_sitter as ts
 
 from nextaudit.analysis.bindings import is_shadowed, scope_declares
 from nextaudit.analysis.imports import import_bindings
-from nextaudit.analysis.syntax import ancestors, outer, string_value, text, unwrap
+from nextaudit.analysis.syntax import (
+    FUNCTION_TYPES,
+    ancestors,
+    function_body,
+    outer,
+    string_value,
+    text,
+    unwrap,
+)
 from nextaudit.context import RuleContext
 from nextaudit.source import SourceFile
 
@@ -29,8 +37,9 @@ REQUEST_APIS = frozenset({"cookies", "headers", "draftMode"})
 _PROMISE_METHODS = frozenset({"then", "catch", "finally"})
 # `Promise.resolve(p)` is not in RULES.md's list but is as asynchronous as `.then`.
 _PROMISE_COMBINATORS = frozenset({"all", "allSettled", "race", "any", "resolve"})
-# Nodes that open a block scope for `const`/`let` (and `var` at their level).
+# Nodes that open a block scope for `const`/`let`; `var` is visible in its function.
 _BLOCKS = frozenset({"program", "statement_block", "class_static_block", "switch_case"})
+_DECLARING_BLOCKS = _BLOCKS | {"for_statement"}
 # Operators whose result may be the operand itself, so the operand's use is the result's.
 _PASS_THROUGH_OPERATORS = {"||": ("left", "right"), "??": ("left", "right"), "&&": ("right",)}
 
@@ -242,13 +251,41 @@ def _direct_use(parent: ts.Node, child: ts.Node) -> _Use:
     return _FINE
 
 
-def _holder_variable(holder: ts.Node) -> tuple[ts.Node, str] | None:
-    """(scope to search, variable name) for a declarator or an assignment."""
+@dataclass(frozen=True)
+class _Variable:
+    """A variable holding the Promise: references are searched in `scope`; `declared_in`
+    is the block whose declaration binds it (narrower than `scope` for a `var` in a
+    nested block, which is visible in its whole function)."""
+
+    name: str
+    scope: ts.Node
+    declared_in: ts.Node
+
+
+def _declaring_block(declarator: ts.Node) -> ts.Node:
+    """The block (or `for (...)` head) whose declaration binds `declarator`."""
+    return next((a for a in ancestors(declarator) if a.type in _DECLARING_BLOCKS), declarator)
+
+
+def _function_scope(node: ts.Node) -> ts.Node:
+    """The body of the function `node` is in, or the program."""
+    for ancestor in ancestors(node):
+        if ancestor.type in FUNCTION_TYPES:
+            return function_body(ancestor) or ancestor
+    return _root(node)
+
+
+def _holder_variable(holder: ts.Node) -> _Variable | None:
+    """The variable a declarator or an assignment stores the Promise in."""
     if holder.type == "variable_declarator":
         name = holder.child_by_field_name("name")
-        if name is None:
+        declaration = holder.parent
+        if name is None or declaration is None:
             return None
-        return _enclosing_block(holder), text(name)
+        block = _declaring_block(holder)
+        if declaration.type == "variable_declaration" and block.type != "for_statement":
+            return _Variable(text(name), _function_scope(holder), block)  # `var`
+        return _Variable(text(name), block, block)
     left = holder.child_by_field_name("left")
     if left is None:
         return None
@@ -257,7 +294,16 @@ def _holder_variable(holder: ts.Node) -> tuple[ts.Node, str] | None:
         (a for a in ancestors(holder) if a.type != "program" and scope_declares(a, name_text)),
         None,
     )
-    return scope if scope is not None else _root(holder), name_text
+    scope = scope if scope is not None else _root(holder)
+    return _Variable(name_text, scope, scope)
+
+
+def _is_same_variable(reference: ts.Node, variable: _Variable) -> bool:
+    """No declaration between `reference` and the one binding `variable` rebinds it."""
+    block = variable.declared_in
+    inside = block.start_byte <= reference.start_byte < block.end_byte
+    stop = block if inside else variable.scope
+    return not is_shadowed(reference, variable.name, stop if stop.type != "program" else None)
 
 
 def _root(node: ts.Node) -> ts.Node:
@@ -284,14 +330,13 @@ def _later_references(source: SourceFile, holder: ts.Node) -> Iterator[ts.Node]:
     variable = _holder_variable(holder)
     if variable is None:
         return
-    scope, name = variable
     cutoff: int | None = None
-    for reference in source.nodes(_REFERENCES, "ref", scope):
-        if reference.start_byte < holder.end_byte or text(reference) != name:
+    for reference in source.nodes(_REFERENCES, "ref", variable.scope):
+        if reference.start_byte < holder.end_byte or text(reference) != variable.name:
             continue
         if cutoff is not None and reference.start_byte >= cutoff:
             return
-        if is_shadowed(reference, name, scope if scope.type != "program" else None):
+        if not _is_same_variable(reference, variable):
             continue
         assignment = _is_reassignment(reference)
         if assignment is not None:
@@ -320,10 +365,11 @@ def _first_sync_reference(source: SourceFile, holder: ts.Node) -> ts.Node | None
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    bindings = _request_bindings(source)
-    # `require("next/headers").cookies()` binds no name; only then scan without one.
-    if not bindings and "next/headers" not in source.text:
+    # Every way to reach the APIs spells the module name: skip the rest of the files
+    # before running any query.
+    if MODULE not in source.text:
         return
+    bindings = _request_bindings(source)
     calls = [(m["call"][0], m["fn"][0]) for m in source.matches(_CALLS)]
     for call, callee in sorted(calls, key=lambda pair: pair[0].start_byte):
         api = _called_api(callee, bindings)
