@@ -55,7 +55,7 @@ def test_still_matches_after_lines_inserted_above_and_functions_moved(tmp_path: 
         "// a new header\nimport { z } from 'zod';\n\n"
         + ORIGINAL.split("\n\n")[1]
         + "\n\n"
-        + ORIGINAL.split("\n\n")[0]
+        + ORIGINAL.split("\n\n", maxsplit=1)[0]
         + "\n"
     )
     result = run_with(tmp_path, edited)
