@@ -3,15 +3,24 @@ and does not share its folder with a page."""
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import tree_sitter as ts
 
 from nextaudit.analysis.bindings import pattern_names
-from nextaudit.analysis.nextjs import HTTP_METHODS, SEGMENT_CONFIG, exports, top_level_statements
-from nextaudit.analysis.syntax import string_value, text
+from nextaudit.analysis.imports import import_bindings
+from nextaudit.analysis.nextjs import (
+    HTTP_METHODS,
+    SEGMENT_CONFIG,
+    Export,
+    exports,
+    local_declarations,
+    top_level_statements,
+)
+from nextaudit.analysis.syntax import ancestors, string_value, text
 from nextaudit.context import RuleContext
 from nextaudit.findings import Location
 from nextaudit.nextjs_roles import ROUTE_EXTENSIONS
@@ -50,14 +59,50 @@ def _has_type_keyword(node: ts.Node) -> bool:
     return any(child.type == "type" for child in node.children)
 
 
-def _is_type_only(statement: ts.Node, name_node: ts.Node, value: ts.Node | None) -> bool:
-    """`export type { A }`, `export { type A }`, `export type A = ...`, `export interface`."""
-    if _has_type_keyword(statement):
+def _is_type_import(local: ts.Node) -> bool:
+    """`import type { A }`, `import type A from`, `import { type A }`."""
+    for ancestor in ancestors(local):
+        if ancestor.type in ("import_specifier", "import_statement") and _has_type_keyword(
+            ancestor
+        ):
+            return True
+        if ancestor.type == "import_statement":
+            return False
+    return False
+
+
+def _local_type_names(source: SourceFile) -> frozenset[str]:
+    """Names that are only types in this module: local type aliases and interfaces and
+    type-only imports, unless a value of the same name exists (declaration merging)."""
+    names: set[str] = set()
+    for statement in top_level_statements(source):
+        declaration = statement
+        if statement.type == "export_statement":
+            declaration = statement.child_by_field_name("declaration") or statement
+        if declaration.type in _TYPE_ONLY_DECLARATIONS:
+            names.add(text(declaration.child_by_field_name("name")))
+    values = set(local_declarations(source))
+    for binding in import_bindings(source):
+        if _is_type_import(binding.node):
+            names.add(binding.local)
+        else:
+            values.add(binding.local)
+    return frozenset(names - values)
+
+
+def _is_type_only(export: Export, type_names: Callable[[], frozenset[str]]) -> bool:
+    """`export type { A }`, `export { type A }`, `export type A = ...`, `export interface`,
+    and `export { A }` of a local type or a type-only import."""
+    if _has_type_keyword(export.statement):
         return True
-    specifier = name_node.parent
+    specifier = export.node.parent
     if specifier is not None and specifier.type == "export_specifier":
-        return _has_type_keyword(specifier)
-    return value is not None and value.type in _TYPE_ONLY_DECLARATIONS
+        if _has_type_keyword(specifier):
+            return True
+        local = specifier.child_by_field_name("name")
+        has_source = export.statement.child_by_field_name("source") is not None
+        return not has_source and local is not None and text(local) in type_names()
+    return export.value is not None and export.value.type in _TYPE_ONLY_DECLARATIONS
 
 
 def _exports_missed_by_nextjs_exports(statement: ts.Node) -> Iterator[RuntimeExport]:
@@ -82,8 +127,9 @@ def runtime_exports(source: SourceFile) -> list[RuntimeExport]:
     """Every value the module exports at runtime, in source order."""
     found: list[RuntimeExport] = []
     star_statements: set[int] = set()
+    type_names = functools.cache(lambda: _local_type_names(source))
     for export in exports(source):
-        if _is_type_only(export.statement, export.node, export.value):
+        if _is_type_only(export, type_names):
             continue
         if export.name == "*":
             # `export * as ns from` comes back twice (as `* as ns` and as the statement).
