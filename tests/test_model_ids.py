@@ -273,3 +273,18 @@ def test_escaped_literal_is_matched_on_its_value() -> None:
 def test_default_models_module(rel_path: str, flagged: bool) -> None:
     findings = run_rule_on_source("no-hardcoded-model", 'const m = "gpt-4o";\n', rel_path)
     assert bool(findings) is flagged
+
+
+def test_deep_nesting_does_not_recurse() -> None:
+    depth = 10_000
+    code = (
+        f'const f = {"(" * depth}"gpt-4o"{")" * depth};\n'
+        f'const g = {"{a: " * depth}"claude-3"{"}" * depth};\n'
+        f'const models = {"[" * 3}"o1"{"]" * 3};\n'
+    )
+    findings = run_rule_on_source("no-hardcoded-model", code, "lib/deep.ts")
+    assert [(f.location.line, f.location.column) for f in findings] == [
+        (1, depth + 11),
+        (2, 4 * depth + 11),
+        (3, 19),
+    ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 
@@ -10,6 +9,7 @@ import tree_sitter as ts
 
 from nextaudit.analysis.imports import import_bindings
 from nextaudit.analysis.model_ids import is_bare_reasoning_id, is_model_id
+from nextaudit.analysis.paths import glob_match
 from nextaudit.analysis.syntax import callee_name, member_chain, string_value, text
 from nextaudit.context import RuleContext
 from nextaudit.source import SourceFile
@@ -65,10 +65,11 @@ _CLASS_NAME_HELPERS = frozenset(
 # Packages whose default export is a class-name helper (`import cx from "classnames"`).
 _CLASS_NAME_PACKAGES = frozenset({"clsx", "classnames", "classnames/bind", "tailwind-merge"})
 _SHOWN_LENGTH = 80
+_MAX_WRAPPERS = 32
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    if _matches_any_glob(source.rel_path, ctx.list_option("models-module")):
+    if glob_match(source.rel_path, ctx.list_option("models-module")):
         return
     extra = ctx.regex_option("extra-patterns")
     ignore = ctx.regex_option("ignore-patterns")
@@ -86,7 +87,7 @@ def _is_hardcoded_model(
     node: ts.Node, value: str, extra: Sequence[re.Pattern[str]], helpers: _ClassNameHelpers
 ) -> bool:
     if is_model_id(value) or any(pattern.fullmatch(value) for pattern in extra):
-        return not _is_module_specifier(node) and not _is_class_name(node, helpers)
+        return not _is_module_specifier(node) and not _is_class_name(_value_position(node), helpers)
     if is_bare_reasoning_id(value):
         return any("model" in name.lower() for name in _slot_names(_value_position(node)))
     return False
@@ -100,11 +101,19 @@ def _shown(value: str) -> str:
 
 
 def _value_position(node: ts.Node) -> ts.Node:
-    """The outermost expression that passes the literal's value on unchanged."""
+    """The outermost expression that passes the literal's value on unchanged.
+
+    The climb is capped: tree-sitter finds a node's parent by walking down from the
+    root, so climbing a 10,000-deep nest one step at a time would be quadratic, and no
+    real code wraps a value in more than a handful of parentheses and arrays.
+    """
     current = node
-    while (parent := current.parent) is not None and _passes_on(parent, current):
+    for _ in range(_MAX_WRAPPERS):
+        parent = current.parent
+        if parent is None or not _passes_on(parent, current):
+            return current
         current = parent
-    return current
+    return node
 
 
 def _passes_on(parent: ts.Node, child: ts.Node) -> bool:
@@ -202,10 +211,12 @@ def _is_module_specifier(node: ts.Node) -> bool:
         return node == parent.child_by_field_name("source")
     if parent.type in ("import_require_clause", "module"):
         return True
-    if parent.type != "arguments" or parent.named_children[0] != node:
+    if parent.type != "arguments":
         return False
-    call = parent.parent
-    callee = call.child_by_field_name("function") if call is not None else None
+    first = next((arg for arg in parent.named_children if arg.type != "comment"), None)
+    if first != node or parent.parent is None:
+        return False
+    callee = parent.parent.child_by_field_name("function")
     if callee is None:
         return False
     if callee.type == "import":
@@ -243,68 +254,11 @@ class _ClassNameHelpers:
         return name in self._names
 
 
-def _is_class_name(node: ts.Node, helpers: _ClassNameHelpers) -> bool:
+def _is_class_name(position: ts.Node, helpers: _ClassNameHelpers) -> bool:
     """`className="claude-logo"`, `cn("gpt-badge", ...)`, `{ className: "..." }`."""
-    position = _value_position(node)
     if any(name in _CLASS_NAME_SLOTS for name in _slot_names(position)):
         return True
     parent = position.parent
     if parent is None or parent.type != "arguments" or parent.parent is None:
         return False
     return callee_name(parent.parent) in helpers
-
-
-# --- models-module globs -------------------------------------------------------------
-
-
-def _matches_any_glob(rel_path: str, globs: Sequence[str]) -> bool:
-    return any(_glob_regex(glob).fullmatch(rel_path) for glob in globs)
-
-
-@functools.cache
-def _glob_regex(glob: str) -> re.Pattern[str]:
-    """A path glob as a regex: `**/` any directories (none too), `/**` everything
-    below, `*` and `?` within one path segment, `{a,b}` alternatives, `[...]` sets."""
-    glob = glob.removeprefix("./")
-    out: list[str] = []
-    i = 0
-    depth = 0
-    while i < len(glob):
-        if glob.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif glob[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif glob[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif glob[i] == "[" and (end := glob.find("]", i + 2)) != -1:
-            body = glob[i + 1 : end]
-            negated = body.startswith("!")
-            out.append("[" + ("^" if negated else "") + _class_body(body[negated:]) + "]")
-            i = end + 1
-        elif glob[i] == "{":
-            out.append("(?:")
-            depth += 1
-            i += 1
-        elif glob[i] == "}" and depth:
-            out.append(")")
-            depth -= 1
-            i += 1
-        elif glob[i] == "," and depth:
-            out.append("|")
-            i += 1
-        else:
-            out.append(re.escape(glob[i]))
-            i += 1
-    out.append(")" * depth)
-    return re.compile("".join(out))
-
-
-def _class_body(body: str) -> str:
-    # Escape everything but keep `a-z` a range.
-    return re.escape(body).replace("\\-", "-")
