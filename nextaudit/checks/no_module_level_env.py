@@ -55,6 +55,8 @@ _WRITING_CALLS = frozenset(
 _PATTERN_PARENTS = frozenset(
     {"pair_pattern", "array_pattern", "rest_pattern", "assignment_pattern"}
 )
+# Operators that only test the object: `process.env && ...` (on the left), comparisons.
+_TESTS = frozenset({"&&", "==", "===", "!=", "!=="})
 _SCOPE_BLOCKS = frozenset({"statement_block", "program", "switch_case"})
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 
@@ -62,6 +64,27 @@ _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 _ENV_OBJECTS = """
 (member_expression property: (property_identifier) @prop (#eq? @prop "env")) @env
 (subscript_expression index: [(string) (template_string)]) @env
+"""
+# Every name a declaration, parameter or pattern binds: `is_shadowed` climbs the tree
+# through `.parent`, which is slow in deep trees, so it only runs for names bound more
+# than once in the file.
+_BINDINGS = """
+(variable_declarator name: (identifier) @name)
+(required_parameter pattern: (identifier) @name)
+(optional_parameter pattern: (identifier) @name)
+(arrow_function parameter: (identifier) @name)
+(pair_pattern value: (identifier) @name)
+(array_pattern (identifier) @name)
+(assignment_pattern left: (identifier) @name)
+(rest_pattern (identifier) @name)
+(shorthand_property_identifier_pattern) @name
+(catch_clause parameter: (identifier) @name)
+(for_in_statement left: (identifier) @name)
+(function_declaration name: (identifier) @name)
+(generator_function_declaration name: (identifier) @name)
+(function_expression name: (identifier) @name)
+(generator_function name: (identifier) @name)
+(class_declaration name: (type_identifier) @name)
 """
 # `const { env } = process`, `const { env: { A } } = process`: filtered in Python.
 _PROCESS_PATTERNS = """
@@ -87,6 +110,19 @@ class _Alias:
     """A binding that now holds the environment object (not itself a read)."""
 
     binding: ts.Node
+
+
+@dataclass(frozen=True)
+class _Names:
+    """Names that matter in one file: those bound to the `process` object, and every
+    binding of each declared name (to know when shadowing must be checked)."""
+
+    process: frozenset[str]
+    bindings: dict[str, list[ts.Node]]
+
+    def rebound(self, name: str, besides: ts.Node | None = None) -> bool:
+        """Whether `name` is declared somewhere other than at `besides`."""
+        return any(node != besides for node in self.bindings.get(name, ()))
 
 
 # --- naming what is read ---------------------------------------------------------------
@@ -216,16 +252,39 @@ def _in_type_position(node: ts.Node) -> bool:
     return parent is not None and parent.type == "type_query"
 
 
+def _value_position(node: ts.Node) -> ts.Node:
+    """The outermost expression whose value may still be the environment object itself:
+    `process.env ?? {}`, `cond ? process.env : {}`, `isServer && process.env` (so
+    `const env = process.env || {}` is an alias like `const env = process.env`)."""
+    wrapper = outer(node)
+    while (parent := wrapper.parent) is not None:
+        if parent.type == "binary_expression":
+            operator = _operator(parent)
+            passes = operator in ("||", "??") or (
+                operator == "&&" and parent.child_by_field_name("right") == wrapper
+            )
+        elif parent.type == "ternary_expression":
+            passes = parent.child_by_field_name("condition") != wrapper
+        else:
+            passes = False
+        if not passes:
+            return wrapper
+        wrapper = outer(parent)
+    return wrapper
+
+
 def _classify(node: ts.Node) -> _Read | _Alias | None:
     """What the expression `node`, which evaluates to the environment object, does
     with it: a read, a new alias, or neither (a write, a type, storing the reference)."""
     if _in_type_position(node):
         return None
-    wrapper = outer(node)
+    wrapper = _value_position(node)
     parent = wrapper.parent
     if parent is None:
         return None
     kind = parent.type
+    if kind == "binary_expression" and _operator(parent) in _TESTS:
+        return None  # `process.env && ...`, `env === undefined`: no variable is read
     if kind in ("member_expression", "subscript_expression"):
         if parent.child_by_field_name("object") != wrapper:
             return _Read(node, (None,), _WHOLE)  # `obj[process.env]`: a whole read
@@ -242,8 +301,8 @@ def _classify(node: ts.Node) -> _Read | _Alias | None:
         if target.type in ("object_pattern", "array_pattern"):
             return _pattern_read(node, target)
         return None  # `holder.env = process.env` stores the reference, like an alias
-    if kind == "unary_expression" and _operator(parent) in ("delete", "typeof"):
-        return None  # `typeof process.env` reads no variable
+    if kind == "unary_expression" and _operator(parent) in ("delete", "typeof", "!"):
+        return None  # `typeof process.env`, `!process.env` read no variable
     if kind == "binary_expression" and _operator(parent) == "in":
         return _in_read(node, parent, wrapper)
     if kind in ("export_statement", "export_specifier"):
@@ -268,25 +327,29 @@ def _in_read(node: ts.Node, binary: ts.Node, wrapper: ts.Node) -> _Read:
 # --- finding every expression that holds the environment object -------------------------
 
 
-def _process_names(source: SourceFile) -> tuple[frozenset[str], list[ts.Node]]:
-    """(names bound to the `process` object, bindings of `env` imported from it)."""
-    names = {"process"}
+def _file_names(source: SourceFile) -> tuple[_Names, list[ts.Node]]:
+    """(the names of this file, bindings of `env` imported from `process`)."""
+    process = {"process"}
     env_bindings: list[ts.Node] = []
     for binding in import_bindings(source):
         if binding.module not in PROCESS_MODULES:
             continue
         if binding.imported in ("*", "default"):
-            names.add(binding.local)
+            process.add(binding.local)
         elif binding.imported == "env":
             env_bindings.append(binding.node)
-    return frozenset(names), env_bindings
+    bindings: dict[str, list[ts.Node]] = {}
+    for node in source.nodes(_BINDINGS, "name"):
+        bindings.setdefault(text(node), []).append(node)
+    return _Names(frozenset(process), bindings), env_bindings
 
 
-def _is_process_object(node: ts.Node, process_names: frozenset[str]) -> bool:
+def _is_process_object(node: ts.Node, names: _Names) -> bool:
     node = unwrap(node)
     if node.type == "identifier":
+        name = text(node)
         # `for (const process of running) process.env` is some other object.
-        return text(node) in process_names and not is_shadowed(node, text(node))
+        return name in names.process and not (names.rebound(name) and is_shadowed(node, name))
     if node.type == "member_expression":
         owner = node.child_by_field_name("object")
         return (
@@ -298,25 +361,23 @@ def _is_process_object(node: ts.Node, process_names: frozenset[str]) -> bool:
     return False
 
 
-def _env_expressions(source: SourceFile, process_names: frozenset[str]) -> Iterator[ts.Node]:
+def _env_expressions(source: SourceFile, names: _Names) -> Iterator[ts.Node]:
     for node in source.nodes(_ENV_OBJECTS, "env"):
         if node.type == "subscript_expression":
             index = node.child_by_field_name("index")
             if index is None or string_value(index) != "env":
                 continue
         owner = node.child_by_field_name("object")
-        if owner is not None and _is_process_object(owner, process_names):
+        if owner is not None and _is_process_object(owner, names):
             yield node
 
 
-def _destructured_from_process(
-    source: SourceFile, process_names: frozenset[str]
-) -> Iterator[_Read | _Alias]:
+def _destructured_from_process(source: SourceFile, names: _Names) -> Iterator[_Read | _Alias]:
     """`const { env } = process` (an alias) and `const { env: { A } } = process` (a read
     of A, reported on the `env` key)."""
     for match in source.matches(_PROCESS_PATTERNS):
         pattern, value = match["pattern"][0], match["value"][0]
-        if not _is_process_object(value, process_names):
+        if not _is_process_object(value, names):
             continue
         for prop in pattern.named_children:
             if prop.type == "shorthand_property_identifier_pattern" and text(prop) == "env":
@@ -348,12 +409,13 @@ def _declaration_scope(binding: ts.Node) -> ts.Node:
     return last
 
 
-def _references(source: SourceFile, binding: ts.Node) -> list[ts.Node]:
+def _references(source: SourceFile, binding: ts.Node, names: _Names) -> list[ts.Node]:
     """Uses of the name `binding` declares, within its scope and not shadowed there."""
     name = text(binding)
     if not _IDENTIFIER.fullmatch(name):
         return []  # unicode escapes in a name: rare, and unsafe inside a query string
     scope = _declaration_scope(binding)
+    rebound = names.rebound(name, besides=binding)
     query = (
         f'((identifier) @ref (#eq? @ref "{name}"))\n'
         f'((shorthand_property_identifier) @ref (#eq? @ref "{name}"))'
@@ -363,21 +425,21 @@ def _references(source: SourceFile, binding: ts.Node) -> list[ts.Node]:
         for ref in source.nodes(query, "ref", scope)
         if ref != binding
         and (ref.parent is None or ref.parent.type not in ("import_specifier", "export_specifier"))
-        and not is_shadowed(ref, name, scope)
+        and not (rebound and is_shadowed(ref, name, scope))
     ]
 
 
 def _env_reads(source: SourceFile) -> list[_Read]:
     """Every read of the environment in the file, each expression once."""
-    process_names, env_imports = _process_names(source)
+    names, env_imports = _file_names(source)
     reads: list[_Read] = []
     pending: list[ts.Node] = list(env_imports)  # alias bindings to follow
-    for found in _destructured_from_process(source, process_names):
+    for found in _destructured_from_process(source, names):
         if isinstance(found, _Read):
             reads.append(found)
         else:
             pending.append(found.binding)
-    uses: list[ts.Node] = list(_env_expressions(source, process_names))
+    uses: list[ts.Node] = list(_env_expressions(source, names))
     followed: set[tuple[int, int]] = set()
     seen: set[tuple[int, int]] = set()
     while uses or pending:
@@ -385,7 +447,7 @@ def _env_reads(source: SourceFile) -> list[_Read]:
             binding = pending.pop()
             if (binding.start_byte, binding.end_byte) not in followed:
                 followed.add((binding.start_byte, binding.end_byte))
-                uses.extend(_references(source, binding))
+                uses.extend(_references(source, binding, names))
         if not uses:
             break
         use = uses.pop()

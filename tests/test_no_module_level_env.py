@@ -1,0 +1,114 @@
+"""no-module-level-env: what fixtures cannot say (columns, messages, one finding per
+destructuring) and the shared `glob_match` helper its `allow-files` option uses."""
+
+from __future__ import annotations
+
+import pytest
+from rule_harness import run_rule_on_source
+
+from nextaudit.analysis.paths import glob_match
+from nextaudit.findings import Finding
+
+RULE = "no-module-level-env"
+ADVICE = "read environment variables inside an async factory function instead"
+
+
+def findings(code: str, options: dict[str, object] | None = None) -> list[Finding]:
+    return run_rule_on_source(RULE, code, "lib/config.ts", options)
+
+
+def test_finding_is_on_the_process_env_expression() -> None:
+    [finding] = findings("export const key = process.env.OPENAI_API_KEY;\n")
+    location = finding.location
+    assert finding.rule_id == RULE
+    assert (location.line, location.column, location.end_line, location.end_column) == (
+        1,
+        20,
+        1,
+        31,
+    )
+    assert finding.snippet == "process.env"
+    assert finding.message == f"Reads `process.env.OPENAI_API_KEY` at module level: {ADVICE}"
+
+
+def test_process_subscript_env_is_located_on_that_expression() -> None:
+    [finding] = findings('const url = process["env"].DATABASE_URL;\n')
+    assert (finding.location.column, finding.location.end_column) == (13, 27)
+    assert finding.snippet == 'process["env"]'
+    assert "`process.env.DATABASE_URL`" in finding.message
+
+
+def test_destructuring_of_several_names_is_one_finding_naming_them_all() -> None:
+    code = "const {\n  DATABASE_URL,\n  DIRECT_URL: direct,\n} = process.env;\n"
+    [finding] = findings(code)
+    assert (finding.location.line, finding.location.column) == (4, 5)
+    assert finding.message == (
+        f"Reads `process.env.DATABASE_URL` and `process.env.DIRECT_URL` at module level: {ADVICE}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "named"),
+    [
+        ("const v = process.env[key];", "`process.env[key]`"),
+        ('const v = process.env["my-flag"];', '`process.env["my-flag"]`'),
+        ("configure(process.env);", "the whole `process.env`"),
+        ("const { A, ...rest } = process.env;", "`process.env.A` and the rest of `process.env`"),
+        ('const v = "CI" in process.env;', "`process.env.CI`"),
+    ],
+)
+def test_message_names_what_is_read(code: str, named: str) -> None:
+    [finding] = findings(code + "\n")
+    assert finding.message == f"Reads {named} at module level: {ADVICE}"
+
+
+def test_read_through_an_alias_is_located_on_the_alias() -> None:
+    code = "const { env: vars } = process;\nexport const region = vars.AWS_REGION;\n"
+    [finding] = findings(code)
+    assert (finding.location.line, finding.location.column, finding.location.end_column) == (
+        2,
+        23,
+        27,
+    )
+    assert finding.snippet == "vars"
+    assert "`process.env.AWS_REGION`" in finding.message
+
+
+def test_require_async_factory_names_the_sync_function_problem() -> None:
+    code = "export function url() {\n  return process.env.DATABASE_URL;\n}\n"
+    assert findings(code) == []
+    [finding] = findings(code, {"require-async-factory": True})
+    assert (finding.location.line, finding.location.column) == (2, 10)
+    assert finding.message == (
+        "Reads `process.env.DATABASE_URL` in a function that is not async: "
+        "read environment variables inside an async factory function instead"
+    )
+
+
+def test_deep_nesting_does_not_recurse() -> None:
+    depth = 3000
+    code = "const a = " + "[" * depth + "process.env.DEEP" + "]" * depth + ";\n"
+    code += "function f() {\n" * depth + "process.env.INNER;\n" + "}\n" * depth
+    [finding] = findings(code)
+    assert finding.location.line == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "globs", "expected"),
+    [
+        ("src/env.ts", ["src/env.ts"], True),
+        ("src/lib/env.ts", ["src/env.ts"], False),  # a glob with a slash is anchored
+        ("packages/web/env.ts", ["env.ts"], True),  # a bare name matches at any depth
+        ("lib/ai-models.ts", ["**/lib/ai-models.ts"], True),  # `**/` may match nothing
+        ("apps/api/lib/ai-models.ts", ["**/lib/ai-models.ts"], True),
+        ("lib/ai-models/openai.ts", ["**/lib/ai-models/**"], True),
+        ("config/env/server.ts", ["config/"], True),  # a directory covers its contents
+        ("next.config.mjs", ["*.config.mjs"], True),
+        ("lib/env.ts", ["lib/*.ts", "!lib/env.ts"], False),  # a later `!` takes it back
+        ("./src/env.ts", ["src/env.ts"], True),
+        ("src/env.ts", [], False),
+        ("src/env.ts", [""], False),
+    ],
+)
+def test_glob_match(path: str, globs: list[str], expected: bool) -> None:
+    assert glob_match(path, globs) is expected
