@@ -65,9 +65,9 @@ _ENV_OBJECTS = """
 (member_expression property: (property_identifier) @prop (#eq? @prop "env")) @env
 (subscript_expression index: [(string) (template_string)]) @env
 """
-# Every name a declaration, parameter or pattern binds: `is_shadowed` climbs the tree
-# through `.parent`, which is slow in deep trees, so it only runs for names bound more
-# than once in the file.
+# Every name a declaration, parameter or pattern binds. `is_shadowed` climbs the tree
+# through `.parent`, which is slow in deep trees, so it only runs for a name the file
+# binds somewhere else as well (`process` as a loop variable, `env` as a parameter).
 _BINDINGS = """
 (variable_declarator name: (identifier) @name)
 (required_parameter pattern: (identifier) @name)
@@ -135,7 +135,7 @@ def _label(name: str) -> str:
 
 
 def _dynamic_label(index: ts.Node) -> str:
-    return f"`process.env[{text(index)}]`"
+    return f"`process.env[{' '.join(text(index).split())}]`"  # one line in a message
 
 
 _WHOLE = "the whole `process.env`"
