@@ -163,12 +163,27 @@ def check(
         str | None,
         typer.Option(help="Only analyse files changed since the merge base with this git ref."),
     ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Neither read nor write the cache.")
+    ] = False,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(help="Cache directory (default: .nextaudit_cache at the project root)."),
+    ] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="Progress bar on stderr (default: only on a terminal, never in CI).",
+        ),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Tracebacks for internal errors.")
     ] = False,
 ) -> None:
     """Analyse PATHS and report findings."""
     from nextaudit.baseline import BaselineError
+    from nextaudit.cache import CACHE_DIR_NAME
     from nextaudit.changed import ChangedFilesError, changed_files
     from nextaudit.config import CliRules, ConfigError, find_config, load_config, project_root
     from nextaudit.discovery import DiscoveryError, find_git_root
@@ -214,12 +229,22 @@ def check(
             baseline=baseline,
             update_baseline=update_baseline,
             show_suppressed=show_suppressed,
+            cache_dir=None if no_cache else (cache_dir or config.root / CACHE_DIR_NAME),
+            progress=_want_progress(progress),
         )
         result = run(config, targets, options)
     except (ConfigError, DiscoveryError, BaselineError, ChangedFilesError) as exc:
         fail(str(exc))
     except RegistryError as exc:
         fail(f"internal error: {exc}")
+    except (KeyboardInterrupt, typer.Exit):
+        raise
+    except Exception as exc:  # never a traceback for the user, unless asked
+        if verbose:
+            import traceback
+
+            traceback.print_exc()
+        fail(f"internal error: {type(exc).__name__}: {exc} (--verbose shows the traceback)")
     except KeyboardInterrupt:
         typer.echo("nextaudit: interrupted", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -257,6 +282,12 @@ def check(
             raise
         fail(f"cannot write report: {exc}")
     raise typer.Exit(exit_code(result, fail_on))
+
+
+def _want_progress(flag: bool | None) -> bool:
+    if flag is not None:
+        return flag
+    return sys.stderr.isatty() and not os.environ.get("CI")
 
 
 def _terminal_width() -> int:

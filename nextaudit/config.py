@@ -87,14 +87,19 @@ class Config:
     _cache: dict[tuple[int, ...], tuple[tuple[str, RuleSetting], ...]] = field(
         default_factory=dict, repr=False
     )
+    _file_cache: dict[tuple[int, ...], tuple[RuleSetting, ...]] = field(
+        default_factory=dict, repr=False
+    )
 
     # --- which rules apply -------------------------------------------------------
     def effective(self, rel_path: str | None = None) -> dict[str, RuleSetting]:
         """Enabled rules (file, project and tool rules) for a file, by id."""
-        matched = tuple(
+        return dict(self._effective(self._matched(rel_path)))
+
+    def _matched(self, rel_path: str | None) -> tuple[int, ...]:
+        return tuple(
             i for i, o in enumerate(self.overrides) if rel_path and o.spec.matches(rel_path)
         )
-        return dict(self._effective(matched))
 
     def _effective(self, matched: tuple[int, ...]) -> tuple[tuple[str, RuleSetting], ...]:
         cached = self._cache.get(matched)
@@ -142,11 +147,15 @@ class Config:
         return severity
 
     def file_settings(self, rel_path: str) -> tuple[RuleSetting, ...]:
-        return tuple(
-            s
-            for s in self.effective(rel_path).values()
-            if self.registry[s.rule_id].kind != "project"
-        )
+        """The file rules for a file. Files matching the same overrides share one tuple
+        object, so callers may memoise per-settings work by identity."""
+        matched = self._matched(rel_path)
+        cached = self._file_cache.get(matched)
+        if cached is None:
+            cached = self._file_cache[matched] = tuple(
+                s for _, s in self._effective(matched) if self.registry[s.rule_id].kind != "project"
+            )
+        return cached
 
     def project_settings(self) -> list[RuleSetting]:
         return [s for s in self.effective().values() if self.registry[s.rule_id].kind == "project"]

@@ -6,6 +6,7 @@ import os
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import tree_sitter as ts
 
@@ -120,8 +121,14 @@ def read_and_analyze(
     settings: Sequence[RuleSetting],
     max_file_size: int,
     verbose: bool = False,
+    cache_dir: str | None = None,
+    settings_hash: str = "",
 ) -> FileResult:
-    """Read, parse and analyse one file; unreadable or oversized files become notices."""
+    """Read, parse and analyse one file; unreadable or oversized files become notices.
+
+    With a cache directory, a file whose bytes, path, settings and context are
+    unchanged since an earlier run is answered from the cache without parsing.
+    """
     try:
         size = os.path.getsize(path)
         if size > max_file_size:
@@ -144,12 +151,24 @@ def read_and_analyze(
             notices=[Notice(path, f"could not read file: {exc.strerror or exc}", "unreadable")],
             analysed=False,
         )
-    if b"\0" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if looks_binary(raw):
         return FileResult(
             path,
             notices=[Notice(path, "skipped: binary file (NUL bytes)", "binary")],
             analysed=False,
         )
+    cache = key = None
+    if cache_dir is not None:
+        from nextaudit.cache import Cache, entry_key, file_context
+        from nextaudit.nextjs_roles import Role, role_of
+
+        cache = Cache(Path(cache_dir))
+        context = file_context(path, role_of(rel_path) is Role.ROUTE)
+        key = entry_key(raw, rel_path, settings_hash, context)
+        hit = cache.get(key, path)
+        if hit is not None:
+            findings, notices, suppressions = hit
+            return FileResult(path, findings, notices, True, suppressions)
     source = SourceFile.from_bytes(path, rel_path, raw)
     result = analyze_source(source, settings, verbose=verbose)
     result.suppressions = source_suppressions(source)
@@ -157,7 +176,21 @@ def read_and_analyze(
         result.notices.append(
             Notice(path, "not valid UTF-8: undecodable bytes were replaced", "encoding")
         )
+    elif b"\0" in raw:
+        result.notices.append(Notice(path, "contains NUL bytes", "encoding"))
+    if cache is not None and key is not None and not any(n.fatal for n in result.notices):
+        cache.put(key, result.findings, result.notices, result.suppressions)
     return result
+
+
+def looks_binary(raw: bytes) -> bool:
+    """Binary, not text with a stray NUL: many NULs or control bytes in the first 8 KiB.
+    UTF-16 (which is full of NULs) is recognised by its byte order mark."""
+    sample = raw[:8192]
+    if b"\0" not in sample or raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    control = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 12, 13))
+    return control > len(sample) // 20
 
 
 def merge(results: Iterable[FileResult]) -> tuple[list[Finding], list[Notice]]:

@@ -7,8 +7,9 @@ results are merged in that order, so `--jobs 1` and `--jobs 8` print the same by
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,8 @@ class FileTask:
     settings: tuple[RuleSetting, ...]
     max_file_size: int
     verbose: bool
+    cache_dir: str | None = None
+    settings_hash: str = ""
 
 
 @dataclass
@@ -53,7 +56,13 @@ class RunOptions:
 
 def run_task(task: FileTask) -> FileResult:
     return read_and_analyze(
-        task.path, task.rel_path, task.settings, task.max_file_size, verbose=task.verbose
+        task.path,
+        task.rel_path,
+        task.settings,
+        task.max_file_size,
+        verbose=task.verbose,
+        cache_dir=task.cache_dir,
+        settings_hash=task.settings_hash,
     )
 
 
@@ -64,16 +73,50 @@ def usable_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _worker_init() -> None:
+    # Ctrl-C is the parent's to handle: it stops the pool and exits 130. Workers
+    # ignoring SIGINT keeps their tracebacks off the user's terminal.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def analyse_files(tasks: Sequence[FileTask], jobs: int) -> Iterator[FileResult]:
-    """Results in the order of `tasks`, whatever the number of worker processes."""
+    """Results in the order of `tasks`, whatever the number of worker processes.
+
+    A worker that dies (killed, out of memory, a crash in native code) is reported as
+    a fatal notice for the files it did not finish; the run never hangs on it.
+    """
     if jobs <= 1 or len(tasks) < PARALLEL_THRESHOLD:
         yield from map(run_task, tasks)
         return
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
-    chunksize = max(1, min(64, len(tasks) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(run_task, tasks, chunksize=chunksize)
+    chunksize = max(1, min(32, len(tasks) // (jobs * 8)))
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
+    done = 0
+    try:
+        for result in pool.map(run_task, tasks, chunksize=chunksize):
+            done += 1
+            yield result
+    except BrokenProcessPool:
+        for task in tasks[done:]:
+            yield FileResult(
+                task.path,
+                notices=[
+                    Notice(
+                        task.path,
+                        "not analysed: a worker process died (run with --jobs 1 to find the file)",
+                        "worker-died",
+                        fatal=True,
+                    )
+                ],
+                analysed=False,
+            )
+    finally:
+        # On Ctrl-C or an error, do not wait for queued work.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_project_rule(
@@ -121,28 +164,40 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
         ]
     tasks = []
     rel_paths: dict[str, str] = {}
+    cache_dir = options.cache_dir.as_posix() if options.cache_dir is not None else None
+    digests: dict[int, str] = {}  # by id() of the shared settings tuple
     for path in files:
         rel = relative_posix(path, config.root)
         rel_paths[path.as_posix()] = rel
+        settings = config.file_settings(rel)
+        digest = digests.get(id(settings))
+        if digest is None and cache_dir is not None:
+            from nextaudit.cache import settings_digest
+
+            digest = digests[id(settings)] = settings_digest(settings)
         tasks.append(
             FileTask(
                 path.as_posix(),
                 rel,
-                config.file_settings(rel),
+                settings,
                 config.max_file_size,
                 options.verbose,
+                cache_dir,
+                digest or "",
             )
         )
     findings: list[Finding] = []
     notices: list[Notice] = [Notice(p, m, "unreadable") for p, m in discovery.notes]
     suppressions: dict[str, list[Suppression]] = {}
     analysed = 0
-    for result in analyse_files(tasks, options.jobs):
-        findings.extend(result.findings)
-        notices.extend(result.notices)
-        analysed += result.analysed
-        if result.suppressions:
-            suppressions[result.path] = result.suppressions
+    with _progress(len(tasks), options.progress) as advance:
+        for result in analyse_files(tasks, options.jobs):
+            findings.extend(result.findings)
+            notices.extend(result.notices)
+            analysed += result.analysed
+            if result.suppressions:
+                suppressions[result.path] = result.suppressions
+            advance()
 
     project_settings = config.project_settings()
     project_ran: set[str] = set()
@@ -230,6 +285,45 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
         baseline_stale=stale,
         disabled_rules=[r for r in config.registry if r not in enabled and r.kind != "tool"],
     )
+
+
+@contextlib.contextmanager
+def _progress(total: int, wanted: bool) -> Iterator[Callable[[], None]]:
+    """A Rich progress bar on stderr, only when asked (the CLI asks on a terminal).
+    It appears after about a second, so quick runs print nothing extra."""
+    if not wanted or total == 0:
+        yield lambda: None
+        return
+    import time
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    task_id = progress.add_task("analysing", total=total)
+    start = time.monotonic()
+    started = False
+
+    def advance() -> None:
+        nonlocal started
+        progress.advance(task_id)
+        if not started and time.monotonic() - start > 1.0:
+            progress.start()
+            started = True
+
+    try:
+        yield advance
+    finally:
+        if started:
+            progress.stop()
 
 
 PROJECT_INPUT_NAMES = frozenset(

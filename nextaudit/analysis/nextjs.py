@@ -130,7 +130,9 @@ def exports(source: SourceFile) -> list[Export]:
                     out.append(Export(text(alias), alias, value, statement))
             elif clause.type == "namespace_export":
                 out.append(Export("*", clause, None, statement))
-        if has_source and not any(c.type == "export_clause" for c in statement.named_children):
+        if has_source and not any(
+            c.type in ("export_clause", "namespace_export") for c in statement.named_children
+        ):
             star = next((c for c in statement.children if c.type == "*"), statement)
             out.append(Export("*", star, None, statement))
     return out

@@ -28,20 +28,18 @@ _ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)",
 def unwrap(node: ts.Node) -> ts.Node:
     """Strip parentheses and TypeScript-only wrappers (`x as T`, `x!`, `<T>x`, `satisfies`)."""
     while True:
-        if node.type == "parenthesized_expression" and node.named_child_count >= 1:
-            node = node.named_children[0]
-        elif node.type in (
+        if node.type in (
+            "parenthesized_expression",
             "as_expression",
             "non_null_expression",
             "satisfies_expression",
             "type_assertion",
         ):
-            inner = (
-                node.named_children[-1] if node.type == "type_assertion" else node.named_children[0]
-            )
-            if inner is None:
+            # Comments can sit anywhere inside the parentheses: `(// why\n x)`.
+            parts = [c for c in node.named_children if c.type != "comment"]
+            if not parts:
                 return node
-            node = inner
+            node = parts[-1] if node.type == "type_assertion" else parts[0]
         else:
             return node
 

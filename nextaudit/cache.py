@@ -1,0 +1,179 @@
+"""The result cache: `.nextaudit_cache/` at the project root.
+
+An entry holds one file's findings, notices and suppressions, keyed by a hash of the
+file's bytes, nextaudit's version, the file's project-relative path (roles come from
+it), the effective rules and options for that file, and the few facts outside the file
+that file rules read (the names of the files beside a route file). Entries are JSON,
+never pickle: a cache directory is writable by whoever can write the repository, and
+loading it must never run code. Each entry is written to a temporary file and renamed,
+so concurrent runs never see half an entry; an entry that does not load (corrupt,
+truncated, other version) is ignored and rebuilt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from nextaudit import __version__
+from nextaudit.findings import Finding, Location, Notice, Severity
+from nextaudit.suppressions import Suppression
+
+CACHE_DIR_NAME = ".nextaudit_cache"
+FORMAT = 1
+_GITIGNORE = "# Automatically created by nextaudit.\n*\n"
+_CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by nextaudit.\n"
+)
+
+
+def settings_digest(settings: Sequence[object]) -> str:
+    return hashlib.sha256(repr(tuple(settings)).encode("utf-8")).hexdigest()
+
+
+def entry_key(raw: bytes, rel_path: str, settings_hash: str, context: str) -> str:
+    digest = hashlib.sha256()
+    for part in (__version__, str(FORMAT), rel_path, settings_hash, context):
+        digest.update(part.encode("utf-8", errors="surrogateescape"))
+        digest.update(b"\0")
+    digest.update(raw)
+    return digest.hexdigest()
+
+
+def file_context(path: str, is_route: bool) -> str:
+    """Facts outside the file that file rules depend on: a route file's neighbours
+    (route-exports flags a route beside a page)."""
+    if not is_route:
+        return ""
+    try:
+        return "\n".join(sorted(os.listdir(os.path.dirname(path))))
+    except OSError:
+        return ""
+
+
+class Cache:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._prepared = False
+
+    def _entry_path(self, key: str) -> Path:
+        return self.directory / f"v{FORMAT}" / key[:2] / f"{key}.json"
+
+    def get(
+        self, key: str, path: str
+    ) -> tuple[list[Finding], list[Notice], list[Suppression]] | None:
+        try:
+            with open(self._entry_path(key), encoding="utf-8") as handle:
+                data = json.load(handle)
+            if data.get("key") != key:
+                return None
+            return (
+                [_finding(f, path) for f in data["findings"]],
+                [_notice(n, path) for n in data["notices"]],
+                [_suppression(s, path) for s in data["suppressions"]],
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None  # missing, corrupt or from another format: rebuild
+
+    def put(
+        self,
+        key: str,
+        findings: Sequence[Finding],
+        notices: Sequence[Notice],
+        suppressions: Sequence[Suppression],
+    ) -> None:
+        document = {
+            "key": key,
+            "findings": [_finding_json(f) for f in findings],
+            "notices": [[n.message, n.kind, n.fatal] for n in notices if not n.fatal],
+            "suppressions": [_suppression_json(s) for s in suppressions],
+        }
+        target = self._entry_path(key)
+        try:
+            self._prepare()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    json.dump(document, handle, separators=(",", ":"))
+                os.replace(temporary, target)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+                raise
+        except OSError:
+            return  # a read-only checkout or a full disk: the run goes on uncached
+
+    def _prepare(self) -> None:
+        if self._prepared:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for name, text in ((".gitignore", _GITIGNORE), ("CACHEDIR.TAG", _CACHEDIR_TAG)):
+            marker = self.directory / name
+            if not marker.exists():
+                with contextlib.suppress(OSError):
+                    marker.write_text(text, encoding="utf-8")
+        self._prepared = True
+
+
+def _location_json(loc: Location) -> list[int]:
+    return [loc.line, loc.column, loc.end_line, loc.end_column]
+
+
+def _finding_json(finding: Finding) -> list[object]:
+    return [
+        finding.rule_id,
+        int(finding.severity),
+        finding.message,
+        _location_json(finding.location),
+        finding.snippet,
+    ]
+
+
+def _finding(data: list[object], path: str) -> Finding:
+    rule_id, severity, message, loc, snippet = data
+    assert isinstance(loc, list)
+    return Finding(
+        str(rule_id),
+        Severity(int(str(severity))),
+        str(message),
+        path,
+        Location(*map(int, loc)),
+        str(snippet),
+    )
+
+
+def _notice(data: list[object], path: str) -> Notice:
+    message, kind, fatal = data
+    return Notice(path, str(message), str(kind), bool(fatal))
+
+
+def _suppression_json(s: Suppression) -> list[object]:
+    return [
+        _location_json(s.location),
+        list(s.rule_ids),
+        s.reason,
+        s.whole_file,
+        sorted(s.lines),
+        s.problem,
+    ]
+
+
+def _suppression(data: list[object], path: str) -> Suppression:
+    loc, ids, reason, whole_file, lines, problem = data
+    assert isinstance(loc, list) and isinstance(ids, list) and isinstance(lines, list)
+    return Suppression(
+        path,
+        Location(*map(int, loc)),
+        tuple(str(i) for i in ids),
+        str(reason),
+        bool(whole_file),
+        frozenset(int(n) for n in lines),
+        str(problem),
+    )
