@@ -237,7 +237,7 @@ def check(
         fail(str(exc))
     except RegistryError as exc:
         fail(f"internal error: {exc}")
-    except (KeyboardInterrupt, typer.Exit):
+    except typer.Exit:
         raise
     except Exception as exc:  # never a traceback for the user, unless asked
         if verbose:
