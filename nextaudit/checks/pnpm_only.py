@@ -220,7 +220,7 @@ def _report_lockfile(project: Project, path: Path, ctx: ProjectContext) -> None:
         path.as_posix(),
         Location(1, 1, 1, end_column),
         snippet=first or "",
-        problem=f"`{path.name}` is a {tool} lockfile",
+        problem=f"`{path.name}` is {tool}'s lockfile",
         fix="delete it; `pnpm install` writes `pnpm-lock.yaml`",
     )
 
