@@ -116,3 +116,42 @@ def is_shadowed(node: ts.Node, name: str, stop: ts.Node | None = None) -> bool:
             return True
         current = current.parent
     return False
+
+
+_BLOCK_SCOPES = frozenset({"statement_block", "class_static_block", "switch_body", "program"})
+
+
+def declaring_scope(node: ts.Node, name: str) -> ts.Node | None:
+    """The nearest scope around `node` (a function, block, loop, catch clause or the
+    program) that declares `name`; None when `name` is not declared in the file (a
+    global or an import binding)."""
+    current = node.parent
+    while current is not None:
+        if current.type == "program":
+            return current if declared_in_statements(current, name) is not None else None
+        if scope_declares(current, name):
+            return current
+        current = current.parent
+    return None
+
+
+def const_value(node: ts.Node, name: str) -> ts.Node | None:
+    """The initializer of the `const` that `name` refers to at `node`
+    (`const name = <value>`), when it is declared with a plain identifier in an
+    enclosing block or at the top of the module; None for parameters, `let`/`var`
+    (they may be reassigned), destructuring, imports and globals."""
+    scope = declaring_scope(node, name)
+    if scope is None or scope.type not in _BLOCK_SCOPES:
+        return None
+    bound = declared_in_statements(scope, name)
+    declarator = bound.parent if bound is not None else None
+    if declarator is None or declarator.type != "variable_declarator":
+        return None
+    if declarator.child_by_field_name("name") != bound:
+        return None
+    declaration = declarator.parent
+    if declaration is None or declaration.type != "lexical_declaration":
+        return None
+    if not any(not c.is_named and c.type == "const" for c in declaration.children):
+        return None
+    return declarator.child_by_field_name("value")
