@@ -162,6 +162,7 @@ FLAGGED = [
     ("set NODE_ENV=production&& npm run build", "npm"),
     ("pnpm build\nnpm run deploy", "npm"),
     ("corepack yarn install", "yarn"),
+    ("{ npm run a; } > log.txt", "npm"),
 ]
 CLEAN = [
     "next dev",

@@ -44,6 +44,7 @@ WRAPPERS = frozenset(
         "do",
         "while",
         "until",
+        "{",
     }
 )
 _ENV_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
