@@ -9,7 +9,6 @@ order, then command-line `--select` / `--ignore` / `--severity`.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -330,13 +329,13 @@ class _Validator:
         if spec.type == "glob-list":
             self.globs(items, keys)
         elif spec.type == "regex-list":
+            from nextaudit.safe_regex import UserRegexError, compile_user_regex
+
             for index, pattern in enumerate(items):
                 try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    raise self.fail(
-                        [*keys, index], f"invalid regular expression {pattern!r}: {exc}"
-                    ) from None
+                    compile_user_regex(pattern)
+                except UserRegexError as exc:
+                    raise self.fail([*keys, index], str(exc)) from None
         return items
 
 

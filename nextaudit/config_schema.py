@@ -28,7 +28,8 @@ def _option_schema(spec: OptionSpec) -> dict[str, object]:
 
 
 def _severity_schema() -> dict[str, object]:
-    return {"enum": [*SEVERITY_WORDS, "on"]}
+    # YAML 1.1 reads a bare `off` / `on` as a boolean; the loader accepts both spellings.
+    return {"anyOf": [{"enum": [*SEVERITY_WORDS, "on"]}, {"type": "boolean"}]}
 
 
 def _rule_schema(rule: Rule) -> dict[str, object]:
@@ -48,7 +49,7 @@ def _rule_schema(rule: Rule) -> dict[str, object]:
         "description": f"{rule.title} (default: {rule.severity.label}"
         + ("" if rule.enabled else ", disabled")
         + ")",
-        "anyOf": [_severity_schema(), {"type": "boolean"}, body],
+        "anyOf": [_severity_schema(), body],
     }
 
 
@@ -111,7 +112,7 @@ def starter_config(registry: Registry) -> str:
     for rule in registry:
         if rule.kind == "tool":
             continue
-        state = rule.severity.label if rule.enabled else "off"
+        state = rule.severity.label if rule.enabled else '"off"'
         lines.append(f"  # {rule.title}. Checklist: {rule.checklist or '-'}")
         lines.append(f"  {rule.id}:")
         lines.append(f"    severity: {state}" + ("" if rule.enabled else "  # disabled by default"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,7 @@ if TYPE_CHECKING:
     import tree_sitter as ts
 
     from nextaudit.registry import Rule
+    from nextaudit.safe_regex import UserPattern
     from nextaudit.source import SourceFile
 
 
@@ -41,7 +41,7 @@ class _Options:
         value = self.option(name)
         return [str(v) for v in value] if isinstance(value, list) else []
 
-    def regex_option(self, name: str) -> list[re.Pattern[str]]:
+    def regex_option(self, name: str) -> list[UserPattern]:
         from nextaudit.safe_regex import compile_user_regex
 
         return [compile_user_regex(p) for p in self.list_option(name)]

@@ -1,18 +1,52 @@
-"""User-supplied regular expressions (config options) compiled with a clear error."""
+"""User-supplied regular expressions (config options such as `extra-patterns`).
+
+They run on every string of every file, so a pattern with catastrophic backtracking
+(`(a+)+$`) would hang the run with Python's `re`. They are compiled with RE2
+(google-re2), whose matching time is linear in the input; RE2 rejects the few
+features that make that impossible (backreferences, lookaround), and that rejection
+is reported as a configuration error.
+"""
 
 from __future__ import annotations
 
 import functools
-import re
+from typing import Protocol
 
 
 class UserRegexError(ValueError):
     pass
 
 
+class UserMatch(Protocol):
+    def group(self, index: int = 0) -> str | None: ...
+
+
+class UserPattern(Protocol):
+    """What checks may call on a user pattern (the subset `re` and RE2 share)."""
+
+    def search(self, text: str) -> UserMatch | None: ...
+
+    def match(self, text: str) -> UserMatch | None: ...
+
+    def fullmatch(self, text: str) -> UserMatch | None: ...
+
+
 @functools.cache
-def compile_user_regex(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+def compile_user_regex(pattern: str, ignore_case: bool = True) -> UserPattern:
+    """Compile with RE2 (case-insensitive by default, like the spec's patterns)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print its own diagnostics to stderr
+    options.case_sensitive = not ignore_case
     try:
-        return re.compile(pattern, flags)
-    except re.error as exc:
-        raise UserRegexError(f"invalid regular expression {pattern!r}: {exc}") from None
+        compiled: UserPattern = re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = str(exc.args[0] if exc.args else exc)
+        if reason.startswith("b'") or reason.startswith('b"'):
+            reason = reason[2:-1]
+        raise UserRegexError(
+            f"invalid regular expression {pattern!r}: {reason}"
+            " (nextaudit uses RE2: no backreferences or lookaround)"
+        ) from None
+    return compiled

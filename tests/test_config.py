@@ -199,3 +199,26 @@ def test_billion_laughs_is_refused_quickly(tmp_path: Path) -> None:
 def test_python_tags_never_run(tmp_path: Path) -> None:
     message = error_of(tmp_path, "rules: !!python/object/apply:os.system ['echo pwned']\n")
     assert "invalid YAML" in message
+
+
+def test_catastrophic_user_regex_cannot_hang_the_run(tmp_path: Path) -> None:
+    """RE2 matches in linear time: `(a+)+$` against a long string returns at once."""
+    import time
+
+    from nextaudit.safe_regex import compile_user_regex
+
+    pattern = compile_user_regex("(a+)+$")
+    start = time.monotonic()
+    assert pattern.fullmatch("a" * 100_000 + "b") is None
+    assert time.monotonic() - start < 1.0
+
+
+def test_backreferences_are_a_clear_config_error(tmp_path: Path) -> None:
+    message = error_of(
+        tmp_path, "rules:\n  no-hardcoded-model:\n    options:\n      extra-patterns: ['(a)\\1']\n"
+    )
+    assert (
+        ":4: rules.no-hardcoded-model.options.extra-patterns[0]: invalid regular expression"
+        in message
+    )
+    assert "RE2" in message

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import tree_sitter as ts
@@ -12,6 +11,7 @@ from nextaudit.analysis.model_ids import is_bare_reasoning_id, is_model_id
 from nextaudit.analysis.paths import glob_match
 from nextaudit.analysis.syntax import callee_name, member_chain, string_value, text
 from nextaudit.context import RuleContext
+from nextaudit.safe_regex import UserPattern
 from nextaudit.source import SourceFile
 
 # Plain strings and templates (those with substitutions have no single value and are
@@ -84,7 +84,7 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
 
 
 def _is_hardcoded_model(
-    node: ts.Node, value: str, extra: Sequence[re.Pattern[str]], helpers: _ClassNameHelpers
+    node: ts.Node, value: str, extra: Sequence[UserPattern], helpers: _ClassNameHelpers
 ) -> bool:
     if is_model_id(value) or any(pattern.fullmatch(value) for pattern in extra):
         return not _is_module_specifier(node) and not _is_class_name(_value_position(node), helpers)
