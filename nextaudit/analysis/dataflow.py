@@ -1,0 +1,474 @@
+"""Local def-use tracking: where one value flows inside a function body.
+
+`trace()` starts from expressions (e.g. an `await req.json()` call) and/or binding
+identifiers (e.g. a parameter) and follows the value upward through the expressions
+that carry it and across the variables it is bound to, within one scope. It never
+follows a value into another function through a call (callers do that with
+`parameter_bindings()` when they know the callee), and it walks parent links and
+query results only, never recursing over the tree.
+
+Two modes:
+- *derived* (default): anything computed from the value carries it: `body.email`,
+  `body["x"]`, `form.get("f")`, `{ ...body, id }`, `[body]`, `body ?? {}`,
+  `` `${body.x}` ``, `f(body)` (a call's result when the value is a direct argument),
+  destructured names (`const { a, ...r } = body`), `for (const x of body.items)`, and
+  the first parameter of a callback passed to a method of the value
+  (`body.items.map((item) => ...)`, `req.json().then((data) => ...)`);
+- *whole*: only what is still the same object: parentheses, casts, `await`,
+  `body ?? {}`, ternary branches, methods listed in `identity_methods`
+  (`.catch()`, `.clone()`), plain aliases (`const b = body`, `b = body`) and the rest of
+  an object destructuring (`const { id, ...rest } = body`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+
+import tree_sitter as ts
+
+from nextaudit.analysis.bindings import (
+    declared_in_statements,
+    is_shadowed,
+    pattern_names,
+    scope_declares,
+)
+from nextaudit.analysis.syntax import (
+    FUNCTION_LITERAL_TYPES,
+    FUNCTION_TYPES,
+    call_arguments,
+    enclosing_function,
+    function_parameters,
+    member_chain,
+    parameter_pattern,
+    text,
+    unwrap,
+)
+from nextaudit.source import SourceFile
+
+# Nodes that hand their operand's value on unchanged.
+_TRANSPARENT = frozenset(
+    {
+        "parenthesized_expression",
+        "as_expression",
+        "non_null_expression",
+        "satisfies_expression",
+        "type_assertion",
+        "await_expression",
+    }
+)
+_FALLBACK_OPERATORS = frozenset({"??", "||", "&&"})
+_PATTERN_PARENTS = frozenset(
+    {
+        "object_pattern",
+        "array_pattern",
+        "rest_pattern",
+        "pair_pattern",
+        "required_parameter",
+        "optional_parameter",
+        "formal_parameters",
+        "catch_clause",
+        "import_specifier",
+        "import_clause",
+        "namespace_import",
+        "function_declaration",
+        "function_expression",
+        "generator_function_declaration",
+        "class_declaration",
+        "method_definition",
+    }
+)
+# Calls whose result is the argument's data itself, re-shaped (not a new value such as
+# a Response): a value returned through them still counts as "the value".
+DATA_PRESERVING_CALLS = frozenset(
+    {"JSON.parse", "Object.fromEntries", "Object.assign", "structuredClone"}
+)
+_REFERENCES = "[(identifier) (shorthand_property_identifier)] @ref"
+_REDUCERS = frozenset({"reduce", "reduceRight"})
+
+StopAt = Callable[[ts.Node, int], bool]
+
+
+@dataclass(frozen=True)
+class Returned:
+    """An expression carrying the value that `function` returns (a `return` argument
+    or an arrow's expression body). `through_call` is True when the value got there as
+    an argument of a call other than the DATA_PRESERVING_CALLS
+    (`return NextResponse.json(body)`)."""
+
+    node: ts.Node
+    function: ts.Node | None
+    through_call: bool
+
+
+@dataclass
+class ValueFlow:
+    """What `trace()` found. `expressions` holds every expression node that carries
+    the value (each step of each climb), `bindings` the identifiers bound to it,
+    `arguments` each (call or `new`, argument index) it is passed to, directly or inside
+    an object/array literal, `stopped` those of them where `stop_at` ended the flow,
+    `returns` what the function returns of it; `used` says whether the value (or a
+    variable bound to it) is read at all, as opposed to discarded or never referenced."""
+
+    expressions: list[ts.Node] = field(default_factory=list)
+    bindings: list[ts.Node] = field(default_factory=list)
+    arguments: list[tuple[ts.Node, int]] = field(default_factory=list)
+    stopped: list[tuple[ts.Node, int]] = field(default_factory=list)
+    returns: list[Returned] = field(default_factory=list)
+    used: bool = False
+
+    def carries(self, node: ts.Node) -> bool:
+        """True when `node` is one of the expressions that carry the value."""
+        return node in set(self.expressions)
+
+
+def parameter_bindings(function: ts.Node, index: int) -> list[ts.Node]:
+    """The name nodes bound by the `index`-th parameter of `function` (every name of a
+    destructuring pattern; a TypeScript `this` parameter is not counted); empty when
+    there is no such parameter."""
+    params = [p for p in function_parameters(function) if parameter_pattern(p).type != "this"]
+    if index >= len(params):
+        return []
+    return [node for _name, node in pattern_names(params[index])]
+
+
+def called_function(call: ts.Node) -> ts.Node | None:
+    """The function a plain `f(...)` call invokes when this file declares `f` in a scope
+    around the call: a top-level or nested `function f` or `const f = (...) => ...`.
+    None for methods, parameters, imports and anything else."""
+    callee = call.child_by_field_name("function")
+    if callee is None or unwrap(callee).type != "identifier":
+        return None
+    name = text(unwrap(callee))
+    current = call.parent
+    while current is not None:
+        if current.type in ("statement_block", "program"):
+            declared = declared_in_statements(current, name)
+            if declared is not None:
+                return _declared_function(declared)
+        elif _declares_non_function(current, name):
+            return None  # a parameter, caught error or loop variable: any function at all
+        current = current.parent
+    return None
+
+
+def _declares_non_function(scope: ts.Node, name: str) -> bool:
+    kind = scope.type
+    if kind in FUNCTION_TYPES or kind in ("catch_clause", "for_in_statement"):
+        return scope_declares(scope, name)
+    return False
+
+
+def _declared_function(name: ts.Node) -> ts.Node | None:
+    declaration = name.parent
+    if declaration is None:
+        return None
+    if declaration.type in ("function_declaration", "generator_function_declaration"):
+        return declaration
+    if (
+        declaration.type == "variable_declarator"
+        and declaration.child_by_field_name("name") == name
+    ):
+        value = declaration.child_by_field_name("value")
+        if value is not None and unwrap(value).type in FUNCTION_LITERAL_TYPES:
+            return unwrap(value)
+    return None
+
+
+def argument_index(arguments: ts.Node, node: ts.Node) -> int:
+    """Position of `node` (a direct child) among a call's arguments, comments skipped."""
+    index = 0
+    for child in arguments.named_children:
+        if child == node:
+            return index
+        if child.type != "comment":
+            index += 1
+    return -1
+
+
+def _call_path(call: ts.Node) -> str:
+    callee = call.child_by_field_name("function") or call.child_by_field_name("constructor")
+    chain = member_chain(callee) if callee is not None else None
+    return ".".join(chain) if chain else ""
+
+
+def _member_root(member: ts.Node) -> ts.Node | None:
+    """`a.b.c` -> the identifier `a` (None when the chain starts with anything else)."""
+    current = unwrap(member)
+    while current.type in ("member_expression", "subscript_expression"):
+        inner = current.child_by_field_name("object")
+        if inner is None:
+            return None
+        current = unwrap(inner)
+    return current if current.type == "identifier" else None
+
+
+def _is_binding_position(ref: ts.Node) -> bool:
+    """True when the identifier declares or overwrites a name rather than reading it."""
+    parent = ref.parent
+    if parent is None:
+        return True
+    kind = parent.type
+    if kind in _PATTERN_PARENTS:
+        return True
+    if kind == "variable_declarator":
+        return parent.child_by_field_name("name") == ref
+    if kind in ("assignment_pattern", "object_assignment_pattern"):
+        return parent.child_by_field_name("left") == ref
+    if kind in ("assignment_expression", "for_in_statement"):
+        return parent.child_by_field_name("left") == ref
+    if kind == "arrow_function":
+        return parent.child_by_field_name("parameter") == ref
+    return False
+
+
+def _declaring_scope(binding: ts.Node, name: str, limit: ts.Node) -> ts.Node:
+    """The nearest scope around `binding` that declares `name`, never beyond `limit`."""
+    current = binding.parent
+    while current is not None:
+        if scope_declares(current, name):
+            return current
+        if current == limit:
+            break
+        current = current.parent
+    return limit
+
+
+class _Tracer:
+    def __init__(
+        self,
+        source: SourceFile,
+        scope: ts.Node,
+        *,
+        whole: bool,
+        identity_methods: Collection[str],
+        stop_at: StopAt | None,
+    ) -> None:
+        self.source = source
+        self.scope = scope
+        self.whole = whole
+        self.identity_methods = identity_methods
+        self.stop_at = stop_at
+        self.flow = ValueFlow()
+        # node -> through_call of its best visit (False beats True)
+        self.visited: dict[ts.Node, bool] = {}
+        self.work: list[tuple[ts.Node, bool, bool]] = []  # (node, is_binding, through_call)
+        self.references: dict[ts.Node, list[ts.Node]] = {}
+
+    def push(self, node: ts.Node, *, binding: bool, through_call: bool) -> None:
+        seen = self.visited.get(node)
+        if seen is not None and (seen is False or through_call):
+            return
+        self.visited[node] = through_call
+        self.work.append((node, binding, through_call))
+
+    def run(self) -> ValueFlow:
+        while self.work:
+            node, binding, through_call = self.work.pop()
+            if binding:
+                self.flow.bindings.append(node)
+                for ref in self.references_of(node):
+                    self.push(ref, binding=False, through_call=through_call)
+            else:
+                self.climb(node, through_call)
+        self.flow.expressions.sort(key=lambda n: n.start_byte)
+        return self.flow
+
+    # --- bindings -----------------------------------------------------------------
+    def references_of(self, binding: ts.Node) -> list[ts.Node]:
+        name = text(binding)
+        scope = _declaring_scope(binding, name, self.scope)
+        found = []
+        for ref in self.identifiers_in(scope):
+            if ref == binding or text(ref) != name or _is_binding_position(ref):
+                continue
+            if not is_shadowed(ref, name, scope):
+                found.append(ref)
+        return found
+
+    def identifiers_in(self, scope: ts.Node) -> list[ts.Node]:
+        cached = self.references.get(scope)
+        if cached is None:
+            cached = self.source.nodes(_REFERENCES, "ref", scope)
+            self.references[scope] = cached
+        return cached
+
+    def bind_pattern(self, pattern: ts.Node, through_call: bool) -> None:
+        pattern = unwrap(pattern)
+        if pattern.type == "identifier":
+            self.push(pattern, binding=True, through_call=through_call)
+            return
+        if self.whole:
+            # Only the rest of an object destructuring is still (most of) the object.
+            if pattern.type == "object_pattern":
+                for child in pattern.named_children:
+                    if child.type == "rest_pattern":
+                        self.bind_pattern(child.named_children[0], through_call)
+            return
+        if pattern.type == "member_expression":  # `input.data = body`: `input` carries it
+            root = _member_root(pattern)
+            if root is not None:
+                self.push(root, binding=True, through_call=through_call)
+            return
+        for _name, node in pattern_names(pattern):
+            self.push(node, binding=True, through_call=through_call)
+
+    def bind_callback_parameters(self, call: ts.Node, method: str, through_call: bool) -> None:
+        """`items.map((item) => ...)`: the callback's element parameter carries the value."""
+        for argument in call_arguments(call):
+            callback = unwrap(argument)
+            if callback.type not in FUNCTION_LITERAL_TYPES:
+                continue
+            indexes = (0, 1) if method in _REDUCERS else (0,)
+            for index in indexes:
+                if method in _REDUCERS and index == 0:
+                    continue  # the accumulator is not an element
+                for node in parameter_bindings(callback, index):
+                    self.push(node, binding=True, through_call=through_call)
+
+    # --- expressions --------------------------------------------------------------
+    def climb(self, node: ts.Node, through_call: bool) -> None:
+        current = node
+        while True:
+            self.flow.expressions.append(current)
+            step = self.step(current, through_call)
+            if step is None:
+                return
+            current, through_call = step
+            seen = self.visited.get(current)
+            if seen is not None and (seen is False or through_call):
+                return
+            self.visited[current] = through_call
+
+    def step(self, node: ts.Node, through_call: bool) -> tuple[ts.Node, bool] | None:
+        """The next expression up that carries the value, or None (recording why)."""
+        parent = node.parent
+        if parent is None:
+            return None
+        kind = parent.type
+        if kind in _TRANSPARENT:
+            return parent, through_call
+        if kind == "binary_expression":
+            operator = parent.child_by_field_name("operator")
+            if operator is not None and text(operator) in _FALLBACK_OPERATORS:
+                return parent, through_call
+            self.flow.used = True
+            return None
+        if kind == "ternary_expression":
+            self.flow.used = True
+            if parent.child_by_field_name("condition") == node:
+                return None
+            return parent, through_call
+        if kind in ("member_expression", "subscript_expression"):
+            return self.member_step(node, parent, through_call)
+        if kind == "arguments":
+            return self.argument_step(node, parent, through_call)
+        if kind == "call_expression" and parent.child_by_field_name("function") == node:
+            self.flow.used = True  # the value is called: `body()`
+            return None if self.whole else (parent, through_call)
+        if kind == "variable_declarator" and parent.child_by_field_name("value") == node:
+            name = parent.child_by_field_name("name")
+            if name is not None:
+                self.bind_pattern(name, through_call)
+            return None
+        if kind == "assignment_expression" and parent.child_by_field_name("right") == node:
+            left = parent.child_by_field_name("left")
+            if left is not None:
+                self.bind_pattern(left, through_call)
+            return None
+        if kind == "for_in_statement" and parent.child_by_field_name("right") == node:
+            self.flow.used = True
+            left = parent.child_by_field_name("left")
+            if left is not None and not self.whole:
+                self.bind_pattern(left, through_call)
+            return None
+        if kind == "return_statement" or (
+            kind == "arrow_function" and parent.child_by_field_name("body") == node
+        ):
+            self.flow.used = True
+            function = parent if kind == "arrow_function" else enclosing_function(parent)
+            self.flow.returns.append(Returned(node, function, through_call))
+            return None
+        if kind == "expression_statement":
+            return None  # the value is discarded
+        self.flow.used = True
+        if self.whole:
+            return None
+        if kind in ("pair", "spread_element") and parent.parent is not None:
+            if kind == "pair" and parent.child_by_field_name("value") != node:
+                return None
+            container = parent.parent
+            if container.type == "arguments":
+                return self.argument_step(parent, container, through_call)
+            return container, through_call
+        if kind in ("object", "array", "template_string", "sequence_expression"):
+            return parent, through_call
+        if kind == "template_substitution" and parent.parent is not None:
+            return parent.parent, through_call
+        return None
+
+    def member_step(
+        self, node: ts.Node, member: ts.Node, through_call: bool
+    ) -> tuple[ts.Node, bool] | None:
+        self.flow.used = True
+        if member.child_by_field_name("object") != node:
+            return None  # `x[body.key]`: the index does not make `x` the value
+        call = member.parent
+        is_method = (
+            call is not None
+            and call.type == "call_expression"
+            and call.child_by_field_name("function") == member
+        )
+        method = text(member.child_by_field_name("property"))
+        if self.whole:
+            if is_method and call is not None and method in self.identity_methods:
+                return call, through_call
+            return None
+        if is_method and call is not None:
+            self.bind_callback_parameters(call, method, through_call)
+            return call, through_call
+        return member, through_call
+
+    def argument_step(
+        self, node: ts.Node, arguments: ts.Node, through_call: bool
+    ) -> tuple[ts.Node, bool] | None:
+        self.flow.used = True
+        call = arguments.parent
+        if call is None or call.type not in ("call_expression", "new_expression"):
+            return None
+        index = argument_index(arguments, node)
+        self.flow.arguments.append((call, index))
+        if self.stop_at is not None and self.stop_at(call, index):
+            self.flow.stopped.append((call, index))
+            return None
+        if self.whole:
+            return None
+        direct = node.type not in ("pair", "spread_element")
+        if not direct:
+            return None
+        return call, through_call or _call_path(call) not in DATA_PRESERVING_CALLS
+
+
+def trace(
+    source: SourceFile,
+    scope: ts.Node,
+    *,
+    expressions: Iterable[ts.Node] = (),
+    bindings: Iterable[ts.Node] = (),
+    whole: bool = False,
+    identity_methods: Collection[str] = (),
+    stop_at: StopAt | None = None,
+) -> ValueFlow:
+    """Follow a value from `expressions` (nodes that evaluate to it) and `bindings`
+    (identifiers bound to it) through `scope` (usually the function around them).
+
+    `stop_at(call, index)` is asked whenever the value reaches argument `index` of a
+    call; when it answers True the flow ends there (a sanitizer, a validator) and the
+    call is listed in `stopped`.
+    """
+    tracer = _Tracer(source, scope, whole=whole, identity_methods=identity_methods, stop_at=stop_at)
+    for node in expressions:
+        tracer.push(node, binding=False, through_call=False)
+    for node in bindings:
+        tracer.push(node, binding=True, through_call=False)
+    return tracer.run()
