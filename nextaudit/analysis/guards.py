@@ -1,0 +1,385 @@
+"""Guards: does a route handler call one of a set of functions, or is it wrapped by one?
+
+Shared by route-auth-required (auth functions and wrappers) and route-rate-limited
+(limiters). A handler is guarded when
+
+- a call in its body, or in a same-file function it calls (transitively), names a guard;
+- a call wrapping the exported handler names one (`withAuth(async (req) => ...)`, the
+  curried `withAuth(opts)(handler)`, a `compose(withAuth, ...)(handler)` argument), or is
+  a same-file function whose own body reaches a guard call;
+- (for rules that ask) a `middleware` file of the app calls one.
+
+Name patterns are option strings: `auth` (an exact name), `with*Auth*` (an `fnmatch`
+glob, case-sensitive), `*.auth.getUser` / `*.limit` (a member call: `*` stands for any
+receiver, however computed, so `(await createClient()).auth.getUser()` matches).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
+
+import tree_sitter as ts
+
+from nextaudit.analysis.flow import RouteHandler, reachable_calls, same_file_function
+from nextaudit.analysis.imports import import_bindings
+from nextaudit.analysis.syntax import (
+    call_arguments,
+    function_body,
+    string_value,
+    text,
+    unwrap,
+)
+from nextaudit.source import SourceFile
+
+CalleePath = tuple[str | None, ...]
+"""The names along a callee: `a.b.f` -> ("a", "b", "f"); None where a receiver is not a
+name (`(await c()).auth.getUser` -> (None, "auth", "getUser"))."""
+
+_CALLS = "(call_expression) @call"
+_NAME_NODES = frozenset({"identifier", "this", "super"})
+_PROPERTY_NODES = frozenset({"property_identifier", "private_property_identifier"})
+MIDDLEWARE_STEMS = ("middleware", "proxy")  # Next.js 16 renames middleware.ts to proxy.ts
+MIDDLEWARE_EXTENSIONS = (".ts", ".js", ".mts", ".mjs")
+# A handler that only forwards the request may pass it to a response constructor:
+# that is building a reply, not delegating the work.
+_RESPONSE_CLASSES = frozenset({"Response", "NextResponse"})
+
+
+def reference_path(node: ts.Node) -> CalleePath | None:
+    """The names along an identifier or member access; None for anything else."""
+    names: list[str | None] = []
+    current = unwrap(node)
+    while True:
+        if current.type in _NAME_NODES:
+            names.append(text(current))
+            break
+        if current.type == "member_expression":
+            prop = current.child_by_field_name("property")
+            obj = current.child_by_field_name("object")
+            if prop is None or obj is None or prop.type not in _PROPERTY_NODES:
+                return None
+            names.append(text(prop))
+            current = unwrap(obj)
+            continue
+        if current.type == "subscript_expression":
+            index = current.child_by_field_name("index")
+            obj = current.child_by_field_name("object")
+            value = string_value(index) if index is not None else None
+            if value is None or obj is None:
+                if not names:
+                    return None
+                names.append(None)
+                break
+            names.append(value)
+            current = unwrap(obj)
+            continue
+        if not names:
+            return None
+        names.append(None)  # a computed receiver: a call, `await`, `new`, a literal
+        break
+    return tuple(reversed(names))
+
+
+def callee_path(call: ts.Node) -> CalleePath | None:
+    callee = call.child_by_field_name("function")
+    if callee is None:
+        return None
+    callee = unwrap(callee)
+    # tree-sitter-typescript parses `await f<T>(x)` as a call of `await f`.
+    if callee.type == "await_expression" and call.child_by_field_name("type_arguments"):
+        callee = callee.named_children[-1] if callee.named_child_count else callee
+    return reference_path(callee)
+
+
+def _dotted_match(path: CalleePath, pattern: tuple[str, ...]) -> bool:
+    """`("*", "auth", "getUser")` matches a path ending in auth.getUser with at least one
+    receiver before it; a pattern without a leading `*` matches the whole path."""
+    if pattern[0] == "*":
+        tail = pattern[1:]
+        if len(path) <= len(tail):
+            return False
+        segments = path[len(path) - len(tail) :]
+    else:
+        if len(path) != len(pattern):
+            return False
+        tail, segments = pattern, path
+    return all(s is not None and fnmatchcase(s, p) for s, p in zip(segments, tail, strict=True))
+
+
+@dataclass(frozen=True)
+class NamePatterns:
+    """Callee name patterns of one option: `plain` ones name a function, `dotted` ones a
+    member call."""
+
+    plain: tuple[str, ...] = ()
+    dotted: tuple[tuple[str, ...], ...] = ()
+
+    @classmethod
+    def parse(cls, patterns: Iterable[str]) -> NamePatterns:
+        plain: list[str] = []
+        dotted: list[tuple[str, ...]] = []
+        for raw in patterns:
+            pattern = raw.strip()
+            if not pattern:
+                continue
+            if "." in pattern:
+                dotted.append(tuple(pattern.split(".")))
+            else:
+                plain.append(pattern)
+        return cls(tuple(plain), tuple(dotted))
+
+    def name_matches(self, name: str | None) -> bool:
+        return name is not None and any(fnmatchcase(name, p) for p in self.plain)
+
+    def path_matches(self, path: CalleePath) -> bool:
+        if len(path) == 1:
+            return self.name_matches(path[0])
+        return any(_dotted_match(path, pattern) for pattern in self.dotted)
+
+
+def _never(_node: ts.Node) -> bool:
+    return False
+
+
+def _no_name(_path: CalleePath) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Guards:
+    """What guards a handler.
+
+    `functions`: plain patterns match a plain call (`auth()`), dotted ones a member call
+    (`supabase.auth.getUser()`); a plain pattern does not match a method (`db.getUser()`
+    is not `getUser()`). `wrappers`: plain patterns match the function or the method
+    name (`withAuth(h)`, `api.withAuth(h)`). Both lists count wherever a call appears:
+    in the body, in same-file functions it calls, around the export. `name_hint` and
+    `call_hint` are a rule's extra evidence (e.g. any callee naming `auth`), judged on
+    the callee's names and on the call itself.
+    """
+
+    functions: NamePatterns
+    wrappers: NamePatterns = field(default_factory=NamePatterns)
+    name_hint: Callable[[CalleePath], bool] = _no_name
+    call_hint: Callable[[ts.Node], bool] = _never
+
+    def path_guards(self, path: CalleePath) -> bool:
+        if self.functions.path_matches(path) or self.wrappers.path_matches(path):
+            return True
+        if len(path) > 1 and self.wrappers.name_matches(path[-1]):
+            return True
+        return self.name_hint(path)
+
+
+def _aliases(source: SourceFile) -> tuple[dict[str, str], frozenset[str]]:
+    """(local name -> imported name for renamed named imports, namespace import names)."""
+    renamed: dict[str, str] = {}
+    namespaces: set[str] = set()
+    for binding in import_bindings(source):
+        if binding.imported == "*":
+            namespaces.add(binding.local)
+        elif binding.imported not in ("default", binding.local) and binding.imported:
+            renamed[binding.local] = binding.imported
+    return renamed, frozenset(namespaces)
+
+
+def extends_default(configured: Iterable[str], default: object) -> bool:
+    """A list option still holds every default name (left alone, or extended): rules
+    add their heuristic evidence only then, so a replaced list is taken literally."""
+    defaults = {str(v) for v in default} if isinstance(default, list) else set()
+    return defaults <= set(configured)
+
+
+class GuardMatcher:
+    """Guards applied to one file (import aliases resolved once)."""
+
+    def __init__(self, source: SourceFile, guards: Guards) -> None:
+        self.source = source
+        self.guards = guards
+        self.renamed, self.namespaces = _aliases(source)
+
+    def _spellings(self, path: CalleePath) -> Iterator[CalleePath]:
+        """The path as written, then as imported: `import { auth as a }` makes `a()`
+        also `auth()`; `import * as ns` makes `ns.f()` also `f()`."""
+        yield path
+        head = path[0]
+        if head is None:
+            return
+        if head in self.renamed:
+            yield (self.renamed[head], *path[1:])
+        if head in self.namespaces and len(path) > 1:
+            yield path[1:]
+
+    def is_guard_path(self, path: CalleePath) -> bool:
+        return any(self.guards.path_guards(p) for p in self._spellings(path))
+
+    def is_guard_call(self, call: ts.Node) -> bool:
+        path = callee_path(call)
+        if path is not None and self.is_guard_path(path):
+            return True
+        return self.guards.call_hint(call)
+
+    def reaches_guard(self, function: ts.Node) -> bool:
+        """A guard call in `function` or in a same-file function it calls."""
+        return any(self.is_guard_call(c) for c in reachable_calls(function, self.source))
+
+    def wrapper_guards(self, wrapper: ts.Node) -> bool:
+        """A call wrapping the exported handler guards it: by its name, the name of the
+        call it is curried from (`withRole("admin")(h)`), a function reference passed
+        to that (`compose(withAuth, withLog)(h)`), or a same-file wrapper's own body."""
+        chain = [wrapper]
+        callee = wrapper.child_by_field_name("function")
+        while callee is not None and unwrap(callee).type == "call_expression":
+            inner = unwrap(callee)
+            chain.append(inner)
+            callee = inner.child_by_field_name("function")
+        for call in chain:
+            if self.is_guard_call(call):
+                return True
+            target = same_file_function(self.source, call)
+            if target is not None and self.reaches_guard(target):
+                return True
+        for inner in chain[1:]:
+            for argument in call_arguments(inner):
+                path = reference_path(argument)
+                if path is not None and self.is_guard_path(path):
+                    return True
+        return False
+
+    def is_guarded(self, handler: RouteHandler) -> bool:
+        if any(self.wrapper_guards(w) for w in handler.wrappers):
+            return True
+        return handler.function is not None and self.reaches_guard(handler.function)
+
+    def any_call_guards(self) -> bool:
+        """Some call anywhere in the file is a guard (used for middleware files)."""
+        return any(self.is_guard_call(c) for c in self.source.nodes(_CALLS, "call"))
+
+
+# --- handlers with nothing to check ----------------------------------------------------
+
+
+def _sole_returned_call(function: ts.Node) -> ts.Node | None:
+    """The call a function's whole body returns: `(req) => f(req)`, `{ return await f(req) }`."""
+    body = function_body(function)
+    if body is None:
+        return None
+    value: ts.Node | None = body
+    if body.type == "statement_block":
+        statements = [c for c in body.named_children if c.type != "comment"]
+        if len(statements) != 1 or statements[0].type != "return_statement":
+            return None
+        value = next((c for c in statements[0].named_children if c.type != "comment"), None)
+    if value is None:
+        return None
+    value = unwrap(value)
+    if value.type == "await_expression" and value.named_child_count:
+        value = unwrap(value.named_children[0])
+    return value if value.type == "call_expression" else None
+
+
+def _is_identifier(node: ts.Node, name: str) -> bool:
+    return node.type == "identifier" and text(node) == name
+
+
+def _passes_name(argument: ts.Node, name: str) -> bool:
+    """`f(req)`, `f({ req })`, `f({ request: req })`."""
+    argument = unwrap(argument)
+    if argument.type == "identifier":
+        return _is_identifier(argument, name)
+    if argument.type != "object":
+        return False
+    for prop in argument.named_children:
+        if prop.type == "shorthand_property_identifier" and text(prop) == name:
+            return True
+        if prop.type == "pair":
+            value = prop.child_by_field_name("value")
+            if value is not None and _is_identifier(unwrap(value), name):
+                return True
+    return False
+
+
+def delegates_elsewhere(handler: RouteHandler, source: SourceFile) -> bool:
+    """The handler's whole body hands its request to a function of another module
+    (`(req) => fetchRequestHandler({ req, router })`, `{ return handle(req) }`): the
+    checks happen there, out of sight, so there is nothing here to judge."""
+    if handler.function is None or handler.request is None:
+        return False
+    call = _sole_returned_call(handler.function)
+    if call is None or same_file_function(source, call) is not None:
+        return False
+    path = callee_path(call)
+    if path is not None and path[0] in _RESPONSE_CLASSES:
+        return False
+    return any(_passes_name(a, handler.request) for a in call_arguments(call))
+
+
+# --- middleware -------------------------------------------------------------------------
+
+
+def _app_parent_directories(source: SourceFile) -> list[Path]:
+    """The directories holding an `app` directory above the file (the project root, or
+    `src/` when the app lives in `src/app`), found on disk from the file's own path."""
+    parts = PurePosixPath(source.rel_path).parts
+    parents = Path(source.path).parents
+    found: list[Path] = []
+    for index, part in enumerate(parts[:-1]):
+        level = len(parts) - 1 - index
+        if part == "app" and level < len(parents):
+            found.append(parents[level])
+    return found
+
+
+def middleware_directories(source: SourceFile) -> list[Path]:
+    """Where the app's `middleware` file may live: beside the `app` directory, in its
+    `src/`, or above `src/` (Next.js reads it from the root or `src/`)."""
+    out: list[Path] = []
+    for directory in _app_parent_directories(source):
+        candidates = [directory, directory / "src"]
+        if directory.name == "src":
+            candidates.append(directory.parent)
+        for candidate in candidates:
+            if candidate not in out:
+                out.append(candidate)
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _directory_middleware_guards(directory: str, guards: Guards) -> bool:
+    # Every route file of an app asks about the same one or two directories: read and
+    # parse each middleware file once per process.
+    for stem in MIDDLEWARE_STEMS:
+        for extension in MIDDLEWARE_EXTENSIONS:
+            path = Path(directory) / (stem + extension)
+            try:
+                raw = path.read_bytes()
+            except OSError:
+                continue
+            middleware = SourceFile.from_bytes(path.as_posix(), path.name, raw)
+            if GuardMatcher(middleware, guards).any_call_guards():
+                return True
+    return False
+
+
+def middleware_guards(source: SourceFile, guards: Guards) -> bool:
+    """A `middleware` (or `proxy`) file of the app the route file belongs to calls a guard."""
+    return any(
+        _directory_middleware_guards(d.as_posix(), guards) for d in middleware_directories(source)
+    )
+
+
+# --- route scope ------------------------------------------------------------------------
+
+
+def is_api_route(rel_path: str) -> bool:
+    """A file below `app/api/` (also `src/app/api/`, `apps/web/app/api/`); route groups
+    `(name)` between them do not count, as they are not part of the URL."""
+    parts = [
+        p for p in PurePosixPath(rel_path).parts[:-1] if not (p.startswith("(") and p.endswith(")"))
+    ]
+    return any(a == "app" and b == "api" for a, b in itertools.pairwise(parts))
