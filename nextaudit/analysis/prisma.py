@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import tree_sitter as ts
 
 from nextaudit.analysis.syntax import text, unwrap
+from nextaudit.source import SourceFile
 
 MODEL_METHODS = frozenset(
     {
@@ -62,6 +63,11 @@ def prisma_call(call: ts.Node, clients: Collection[str] = DEFAULT_CLIENTS) -> Pr
     callee = unwrap(callee)
     if callee.type != "member_expression":
         return None
+    return _member_call(call, callee, clients)
+
+
+def _member_call(call: ts.Node, callee: ts.Node, clients: Collection[str]) -> PrismaCall | None:
+    """`call` through its member-expression callee `<receiver>.<op>`."""
     op_node = callee.child_by_field_name("property")
     receiver = callee.child_by_field_name("object")
     if op_node is None or receiver is None:
@@ -83,3 +89,54 @@ def prisma_call(call: ts.Node, clients: Collection[str] = DEFAULT_CLIENTS) -> Pr
     if client not in clients:
         return None
     return PrismaCall(call, client or "", text(model_node), operation)
+
+
+# Every `<x>.<op>(...)` / `<x>.<op>`...`` whose op is a Prisma method: the query narrows
+# the file's calls to a handful in C, `prisma_call` then checks the receiver.
+_CANDIDATES = (
+    "(call_expression function: (member_expression property: (property_identifier) @op"
+    " (#any-of? @op " + " ".join(f'"{m}"' for m in sorted(MODEL_METHODS | RAW_METHODS)) + ")))"
+    " @call"
+)
+# tree-sitter-typescript misparses explicit type arguments on these calls:
+# `await prisma.user.findMany<T>(...)` becomes a call whose callee is `await prisma.user.findMany`,
+# and the tagged template `prisma.$queryRaw<Row[]>`...`` a call whose callee is
+# `prisma.$queryRaw<Row[]>` wrapped in a zero-width `!`. Both are common in Prisma code.
+_MISPARSED = "(call_expression function: [(await_expression) (non_null_expression)] @callee) @call"
+
+
+def prisma_callee(call: ts.Node) -> ts.Node | None:
+    """The `<receiver>.<op>` member expression `call` invokes, also through the
+    misparsed generic forms above (`await x.op<T>()`, `x.op<T>`...``)."""
+    callee = call.child_by_field_name("function")
+    if callee is None:
+        return None
+    callee = unwrap(callee)
+    if callee.type == "instantiation_expression" and callee.named_children:
+        callee = unwrap(callee.named_children[0])
+    if callee.type == "await_expression" and callee.named_children:
+        callee = unwrap(callee.named_children[-1])
+    return callee if callee.type == "member_expression" else None
+
+
+def prisma_calls(
+    source: SourceFile, clients: Collection[str] = DEFAULT_CLIENTS
+) -> list[PrismaCall]:
+    """Every Prisma call of the file (see `prisma_call`), in source order, including
+    calls with explicit type arguments that the grammar misparses."""
+    found: list[PrismaCall] = []
+    candidates = source.nodes(_CANDIDATES, "call") + source.nodes(_MISPARSED, "call")
+    for call in sorted(candidates, key=lambda node: (node.start_byte, node.end_byte)):
+        callee = prisma_callee(call)
+        found_call = _member_call(call, callee, clients) if callee is not None else None
+        if found_call is not None:
+            found.append(found_call)
+    return found
+
+
+def is_transaction_call(call: ts.Node) -> bool:
+    """`<anything>.$transaction(...)`: Prisma's batch (array) or interactive transaction."""
+    callee = prisma_callee(call)
+    if callee is None:
+        return False
+    return text(callee.child_by_field_name("property")) == "$transaction"
