@@ -1,0 +1,164 @@
+"""prisma-query-in-loop: a Prisma query repeated per element of a loop or array callback
+(the N+1 pattern), unless the repeated calls are batched into one `$transaction([...])`."""
+
+from __future__ import annotations
+
+import tree_sitter as ts
+
+from nextaudit.analysis.flow import Iteration, iteration_context
+from nextaudit.analysis.prisma import PrismaCall, is_transaction_call, prisma_calls
+from nextaudit.analysis.syntax import call_arguments, callee_name, outer, text, unwrap
+from nextaudit.context import RuleContext
+from nextaudit.source import SourceFile
+
+_TRANSACTIONS = (
+    "(call_expression function: (member_expression property: (property_identifier) @p"
+    ' (#eq? @p "$transaction"))) @call'
+)
+
+_IN_IDS = "{ where: { id: { in: ids } } }"
+_READ_FIX = f"load them in one query with `findMany({_IN_IDS})` or `include` the relation"
+_FIXES = {
+    "findUnique": _READ_FIX,
+    "findUniqueOrThrow": _READ_FIX,
+    "findFirst": _READ_FIX,
+    "findFirstOrThrow": _READ_FIX,
+    "findMany": _READ_FIX,
+    "count": "count them in one query with `groupBy` or `include: { _count: true }`",
+    "aggregate": "aggregate them in one query with `groupBy`",
+    "groupBy": "group them in one `groupBy` over all the keys",
+    "create": "insert them in one query with `createMany` (or `createManyAndReturn`)",
+    "createMany": "collect the rows and call `createMany` once",
+    "createManyAndReturn": "collect the rows and call `createManyAndReturn` once",
+    "update": f"use one `updateMany({_IN_IDS})`, or batch them in `$transaction([...])`",
+    "upsert": "batch them in one `$transaction([...])`",
+    "updateMany": f"merge the filters into one `updateMany({_IN_IDS})`",
+    "delete": f"delete them in one query with `deleteMany({_IN_IDS})`",
+    "deleteMany": f"merge the filters into one `deleteMany({_IN_IDS})`",
+}
+_RAW_FIX = f"fetch them in one query (`WHERE id IN (...)`) or with `findMany({_IN_IDS})`"
+
+
+def _query_name(found: PrismaCall) -> str:
+    if found.model:
+        return f"{found.client}.{found.model}.{found.operation}"
+    return f"{found.client}.{found.operation}"
+
+
+def _loop_name(loop: ts.Node) -> str:
+    if loop.type == "while_statement":
+        return "`while` loop"
+    if loop.type == "do_statement":
+        return "`do...while` loop"
+    if loop.type == "for_statement":
+        return "`for` loop"
+    tokens = {child.type for child in loop.children if not child.is_named}
+    keyword = (
+        "for await...of" if "await" in tokens else "for...in" if "in" in tokens else "for...of"
+    )
+    return f"`{keyword}` loop"
+
+
+def _where(iteration: Iteration) -> str:
+    if iteration.kind == "loop":
+        return "inside a " + _loop_name(iteration.node)
+    if iteration.in_promise_all:
+        return f"inside `Promise.all(xs.{iteration.method}(...))`"
+    return f"inside a `.{iteration.method}()` callback"
+
+
+def _transaction_arguments(source: SourceFile) -> list[ts.Node]:
+    """The first argument of every `$transaction(...)` call, unwrapped."""
+    out: list[ts.Node] = []
+    for call in source.nodes(_TRANSACTIONS, "call"):
+        args = call_arguments(call)
+        if args:
+            out.append(unwrap(args[0]))
+    return out
+
+
+def _holds_name(argument: ts.Node, name: str) -> bool:
+    """`$transaction(ops)` or `$transaction([...ops, other])` hands `name` over."""
+    if argument.type == "identifier":
+        return text(argument) == name
+    if argument.type != "array":
+        return False
+    for element in argument.named_children:
+        spread = element.type == "spread_element" and element.named_children
+        value = unwrap(element.named_children[0] if spread else element)
+        if value.type == "identifier" and text(value) == name:
+            return True
+    return False
+
+
+def _passed_to_transaction(source: SourceFile, name: str) -> bool:
+    return any(_holds_name(arg, name) for arg in _transaction_arguments(source))
+
+
+def _pushed_into(call: ts.Node) -> str | None:
+    """`ops.push(prisma.user.update(...))`: the name of the array collecting the calls."""
+    args = outer(call).parent
+    if args is None or args.type != "arguments":
+        return None
+    push = args.parent
+    if push is None or push.type != "call_expression" or callee_name(push) != "push":
+        return None
+    callee = unwrap(push.child_by_field_name("function") or push)
+    receiver = callee.child_by_field_name("object")
+    if receiver is None or unwrap(receiver).type != "identifier":
+        return None
+    return text(unwrap(receiver))
+
+
+def _collected_name(node: ts.Node) -> str | None:
+    """`const ops = xs.map(...)` / `ops = xs.map(...)`: the variable holding the result."""
+    parent = node.parent
+    if parent is None:
+        return None
+    if parent.type == "variable_declarator" and parent.child_by_field_name("value") == node:
+        name = parent.child_by_field_name("name")
+        return text(name) if name is not None and name.type == "identifier" else None
+    if parent.type == "assignment_expression" and parent.child_by_field_name("right") == node:
+        left = parent.child_by_field_name("left")
+        return (
+            text(unwrap(left)) if left is not None and unwrap(left).type == "identifier" else None
+        )
+    return None
+
+
+def _mapped_into_transaction(source: SourceFile, iteration_call: ts.Node) -> bool:
+    """`$transaction(xs.map(...))`, `$transaction([...xs.map(...)])`, or the result of the
+    `.map(...)` stored in a variable that is then handed to `$transaction`."""
+    node = outer(iteration_call)
+    while node.parent is not None and node.parent.type in ("spread_element", "array"):
+        node = outer(node.parent)
+    parent = node.parent
+    if parent is not None and parent.type == "arguments":
+        call = parent.parent
+        return call is not None and call.type == "call_expression" and is_transaction_call(call)
+    name = _collected_name(node)
+    return name is not None and _passed_to_transaction(source, name)
+
+
+def _is_batched(source: SourceFile, call: ts.Node, iteration: Iteration) -> bool:
+    """Prisma's batching form: the repeated calls are not awaited one by one but handed,
+    as lazy PrismaPromises, to a single `$transaction([...])`."""
+    collector = _pushed_into(call)
+    if collector is not None and _passed_to_transaction(source, collector):
+        return True
+    return iteration.kind == "callback" and _mapped_into_transaction(source, iteration.node)
+
+
+def check(source: SourceFile, ctx: RuleContext) -> None:
+    for found in prisma_calls(source, ctx.list_option("clients")):
+        iteration = iteration_context(found.call)
+        if iteration is None or _is_batched(source, found.call, iteration):
+            continue
+        callee = found.call.child_by_field_name("function") or found.call
+        ctx.report(
+            callee,
+            query=_query_name(found),
+            where=_where(iteration),
+            count="N parallel queries" if iteration.in_promise_all else "N queries (N+1)",
+            fix=_FIXES.get(found.operation, _RAW_FIX),
+        )
