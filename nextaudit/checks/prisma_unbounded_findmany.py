@@ -1,0 +1,83 @@
+"""prisma-unbounded-findmany: `findMany()` / `findMany({...})` without a `take`."""
+
+from __future__ import annotations
+
+import tree_sitter as ts
+
+from nextaudit.analysis.prisma import PrismaCall, prisma_calls
+from nextaudit.analysis.syntax import call_arguments, string_value, text, unwrap
+from nextaudit.context import RuleContext
+from nextaudit.source import SourceFile
+
+
+def _key_name(key: ts.Node) -> str | None:
+    """`take`, `"take"`, `'take'`; None for a computed key (`[k]`), which could be any."""
+    if key.type in ("property_identifier", "identifier"):
+        return text(key)
+    return string_value(key)
+
+
+def _is_undefined(value: ts.Node) -> bool:
+    value = unwrap(value)
+    return value.type == "undefined" or (value.type == "identifier" and text(value) == "undefined")
+
+
+def _selects_listed_ids(value: ts.Node) -> bool:
+    """`where: { id: { in: ids } }`: at most one row per listed id, already bounded."""
+    where = unwrap(value)
+    if where.type != "object":
+        return False
+    for entry in where.named_children:
+        if entry.type != "pair" or _key_name(entry.child_by_field_name("key") or entry) != "id":
+            continue
+        filter_value = unwrap(entry.child_by_field_name("value") or entry)
+        if filter_value.type == "object" and any(
+            part.type == "pair" and _key_name(part.child_by_field_name("key") or part) == "in"
+            for part in filter_value.named_children
+        ):
+            return True
+    return False
+
+
+def _is_shorthand_take(entry: ts.Node) -> bool:
+    return entry.type == "shorthand_property_identifier" and text(entry) == "take"
+
+
+def _bounded(arguments: ts.Node) -> bool:
+    """Whether the object literal may limit the rows. Later entries override earlier
+    ones, so the last entry that can set `take` decides; a spread or a computed key might
+    carry a `take` and counts as bounded (precision first)."""
+    bounded = False
+    for entry in arguments.named_children:
+        if entry.type == "spread_element" or _is_shorthand_take(entry):
+            bounded = True
+        elif entry.type == "pair":
+            key = entry.child_by_field_name("key")
+            value = entry.child_by_field_name("value")
+            name = _key_name(key) if key is not None else None
+            if name is None:
+                bounded = True
+            elif name == "take" and value is not None:
+                bounded = not _is_undefined(value)
+            elif name == "where" and value is not None and _selects_listed_ids(value):
+                return True
+    return bounded
+
+
+def _unbounded(found: PrismaCall) -> bool:
+    arguments = found.call.child_by_field_name("arguments")
+    if arguments is None or arguments.type != "arguments":
+        return False  # a tagged template: not a real findMany call
+    args = call_arguments(found.call)
+    if not args:
+        return True
+    first = unwrap(args[0])
+    # A variable, a call or a conditional may well carry a `take`: only a literal
+    # object can be read.
+    return first.type == "object" and not _bounded(first)
+
+
+def check(source: SourceFile, ctx: RuleContext) -> None:
+    for found in prisma_calls(source, ctx.list_option("clients")):
+        if found.operation == "findMany" and _unbounded(found):
+            ctx.report(found.call, query=f"{found.client}.{found.model}.findMany")
