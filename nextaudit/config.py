@@ -329,11 +329,11 @@ class _Validator:
         if spec.type == "glob-list":
             self.globs(items, keys)
         elif spec.type == "regex-list":
-            from nextaudit.safe_regex import UserRegexError, compile_user_regex
+            from nextaudit.safe_regex import UserRegexError, compile_option_regex
 
             for index, pattern in enumerate(items):
                 try:
-                    compile_user_regex(pattern)
+                    compile_option_regex(pattern, spec.default)
                 except UserRegexError as exc:
                     raise self.fail([*keys, index], str(exc)) from None
         return items

@@ -42,9 +42,10 @@ class _Options:
         return [str(v) for v in value] if isinstance(value, list) else []
 
     def regex_option(self, name: str) -> list[UserPattern]:
-        from nextaudit.safe_regex import compile_user_regex
+        from nextaudit.safe_regex import compile_option_regex
 
-        return [compile_user_regex(p) for p in self.list_option(name)]
+        defaults = self.rule.options[name].default
+        return [compile_option_regex(p, defaults) for p in self.list_option(name)]
 
 
 class RuleContext(_Options):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import tree_sitter as ts
 
+from nextaudit.analysis.syntax import bind_tree
 from nextaudit.context import RuleContext
 from nextaudit.findings import Finding, Notice, Severity, sort_findings
 from nextaudit.registry import Registry, default_registry
@@ -86,6 +87,22 @@ def analyze_source(
     fatal Notice and the other rules still run."""
     registry = registry or default_registry()
     result = FileResult(source.path)
+    bind_tree(source.root)
+    try:
+        _run_rules(source, settings, registry, verbose, result)
+    finally:
+        bind_tree(None)
+    result.findings = sort_findings(result.findings)
+    return result
+
+
+def _run_rules(
+    source: SourceFile,
+    settings: Sequence[RuleSetting],
+    registry: Registry,
+    verbose: bool,
+    result: FileResult,
+) -> None:
     for setting in settings:
         if setting.rule_id == SYNTAX_ERROR:
             finding = syntax_error_finding(source, setting.severity)
@@ -111,8 +128,6 @@ def analyze_source(
             )
             continue
         result.findings.extend(ctx.findings)
-    result.findings = sort_findings(result.findings)
-    return result
 
 
 def read_and_analyze(

@@ -17,18 +17,30 @@ class UserRegexError(ValueError):
     pass
 
 
-class UserMatch(Protocol):
-    def group(self, index: int = 0) -> str | None: ...
-
-
 class UserPattern(Protocol):
     """What checks may call on a user pattern (the subset `re` and RE2 share)."""
 
-    def search(self, text: str) -> UserMatch | None: ...
+    def search(self, text: str, /) -> object | None: ...
 
-    def match(self, text: str) -> UserMatch | None: ...
+    def match(self, text: str, /) -> object | None: ...
 
-    def fullmatch(self, text: str) -> UserMatch | None: ...
+    def fullmatch(self, text: str, /) -> object | None: ...
+
+
+@functools.cache
+def compile_builtin_regex(pattern: str, ignore_case: bool = True) -> UserPattern:
+    """A pattern nextaudit ships as an option default: our own code, reviewed for
+    backtracking, so it may use Python `re` features RE2 lacks (lookaround)."""
+    import re
+
+    return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+
+
+def compile_option_regex(pattern: str, defaults: object) -> UserPattern:
+    """A regex-list option entry: built-in defaults with `re`, anything else with RE2."""
+    if isinstance(defaults, (list, tuple)) and pattern in defaults:
+        return compile_builtin_regex(pattern)
+    return compile_user_regex(pattern)
 
 
 @functools.cache

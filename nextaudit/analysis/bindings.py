@@ -6,7 +6,13 @@ from collections.abc import Iterator
 
 import tree_sitter as ts
 
-from nextaudit.analysis.syntax import FUNCTION_TYPES, function_parameters, parameter_pattern, text
+from nextaudit.analysis.syntax import (
+    FUNCTION_TYPES,
+    function_parameters,
+    parameter_pattern,
+    parent_of,
+    text,
+)
 
 _DECLARATIONS = ("lexical_declaration", "variable_declaration")
 
@@ -110,11 +116,11 @@ def declared_in_statements_of(declaration: ts.Node, name: str) -> bool:
 def is_shadowed(node: ts.Node, name: str, stop: ts.Node | None = None) -> bool:
     """True when a scope between `node` and `stop` (exclusive; the program when None)
     declares `name` again, so `node`'s `name` is not the outer binding."""
-    current = node.parent
+    current = parent_of(node)
     while current is not None and current != stop and current.type != "program":
         if scope_declares(current, name):
             return True
-        current = current.parent
+        current = parent_of(current)
     return False
 
 
@@ -125,13 +131,13 @@ def declaring_scope(node: ts.Node, name: str) -> ts.Node | None:
     """The nearest scope around `node` (a function, block, loop, catch clause or the
     program) that declares `name`; None when `name` is not declared in the file (a
     global or an import binding)."""
-    current = node.parent
+    current = parent_of(node)
     while current is not None:
         if current.type == "program":
             return current if declared_in_statements(current, name) is not None else None
         if scope_declares(current, name):
             return current
-        current = current.parent
+        current = parent_of(current)
     return None
 
 

@@ -26,6 +26,7 @@ from nextaudit.analysis.syntax import (
     function_parameters,
     outer,
     parameter_pattern,
+    parent_of,
     text,
     unwrap,
 )
@@ -90,11 +91,11 @@ def handlers(source: SourceFile) -> list[RouteHandler]:
 
 
 def owning_function(node: ts.Node) -> ts.Node | None:
-    current = node.parent
+    current = parent_of(node)
     while current is not None:
         if current.type in FUNCTION_TYPES:
             return current
-        current = current.parent
+        current = parent_of(current)
     return None
 
 
@@ -190,7 +191,7 @@ def iteration_context(node: ts.Node) -> Iteration | None:
     """The innermost loop body or iteration callback `node` runs in, or None. Any other
     function boundary stops the search (the function may run once, or never)."""
     child = node
-    current = node.parent
+    current = parent_of(node)
     while current is not None:
         if current.type in LOOP_TYPES and _loop_body(current) == child:
             return Iteration("loop", current)
@@ -200,7 +201,7 @@ def iteration_context(node: ts.Node) -> Iteration | None:
                 return None
             return Iteration("callback", call, callee_name(call) or "")
         child = current
-        current = current.parent
+        current = parent_of(current)
     return None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tree_sitter as ts
 
-from nextaudit.analysis.syntax import FUNCTION_TYPES, outer
+from nextaudit.analysis.syntax import FUNCTION_TYPES, ancestors, outer
 
 
 def is_iife(function: ts.Node) -> bool:
@@ -50,12 +50,7 @@ def is_module_level(node: ts.Node) -> bool:
 
 
 def _ancestors(node: ts.Node) -> list[ts.Node]:
-    out: list[ts.Node] = []
-    current = node.parent
-    while current is not None:
-        out.append(current)
-        current = current.parent
-    return out
+    return list(ancestors(node))
 
 
 def runtime_function(node: ts.Node) -> ts.Node | None:

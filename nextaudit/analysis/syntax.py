@@ -44,17 +44,85 @@ def unwrap(node: ts.Node) -> ts.Node:
             return node
 
 
-def outer(node: ts.Node) -> ts.Node:
-    """The outermost node that only wraps `node` in parentheses or type assertions."""
-    while node.parent is not None and node.parent.type in (
+_WRAPPERS = frozenset(
+    {
         "parenthesized_expression",
         "as_expression",
         "non_null_expression",
         "satisfies_expression",
         "type_assertion",
-    ):
-        node = node.parent
+    }
+)
+
+
+def outer(node: ts.Node) -> ts.Node:
+    """The outermost node that only wraps `node` in parentheses or type assertions."""
+    parent = parent_of(node)
+    while parent is not None and parent.type in _WRAPPERS:
+        node = parent
+        parent = parent_of(node)
     return node
+
+
+# --- parents ---------------------------------------------------------------------------
+# tree-sitter computes `Node.parent` by walking down from the root, so it costs O(depth)
+# and climbing to the root costs O(depth^2): 10,000-deep nesting would take minutes.
+# The engine binds the tree being analysed; the first climb from a node records the
+# whole root-to-node path in one descent, and every later parent on it is a dict hit.
+_bound_root: ts.Node | None = None
+_parents: dict[int, ts.Node | None] = {}
+
+
+def bind_tree(root: ts.Node | None) -> None:
+    """Make `parent_of` fast for nodes of the tree whose root is `root` (None unbinds)."""
+    global _bound_root  # noqa: PLW0603 - one tree is analysed at a time per process
+    _bound_root = root
+    _parents.clear()
+
+
+def parent_of(node: ts.Node) -> ts.Node | None:
+    key = node.id
+    if key in _parents:
+        return _parents[key]
+    path = _descend(_bound_root, node) if _bound_root is not None else None
+    if path is None:
+        return node.parent
+    previous: ts.Node | None = None
+    for step in path:
+        _parents[step.id] = previous
+        previous = step
+    return _parents[key]
+
+
+def _descend(root: ts.Node, node: ts.Node) -> list[ts.Node] | None:
+    """Nodes from `root` down to `node` (both included), or None if `node` is not found
+    (another tree, or an ambiguous zero-width node): callers fall back to `.parent`."""
+    target_id, start, end = node.id, node.start_byte, node.end_byte
+    if root.id == target_id:
+        return [root]
+    if not (root.start_byte <= start and end <= root.end_byte):
+        return None
+    path = [root]
+    cursor = root.walk()
+    while True:
+        if cursor.goto_first_child_for_byte(start) is None and not cursor.goto_first_child():
+            return None
+        while True:
+            child = cursor.node
+            if child is None:
+                return None
+            if child.id == target_id:
+                path.append(child)
+                return path
+            if (
+                child.start_byte <= start
+                and end <= child.end_byte
+                and child.end_byte > child.start_byte
+            ):
+                break
+            if child.start_byte > start or not cursor.goto_next_sibling():
+                return None
+        path.append(child)
 
 
 def _unescape(raw: str) -> str:
@@ -198,10 +266,10 @@ def is_function(node: ts.Node) -> bool:
 
 
 def ancestors(node: ts.Node) -> Iterator[ts.Node]:
-    current = node.parent
+    current = parent_of(node)
     while current is not None:
         yield current
-        current = current.parent
+        current = parent_of(current)
 
 
 def enclosing_function(node: ts.Node) -> ts.Node | None:
