@@ -203,7 +203,7 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
     project_ran: set[str] = set()
     if project_settings and _project_inputs_changed(options.only_files, files):
         for root in _project_roots(paths):
-            project = Project.build(root, discovery.files)
+            project = Project.build(root, discovery.files, excluded=config.is_excluded)
             for setting in project_settings:
                 try:
                     found = run_project_rule(project, setting, config.registry)
