@@ -41,6 +41,7 @@ from nextaudit.analysis.syntax import (
     function_parameters,
     member_chain,
     parameter_pattern,
+    parent_of,
     text,
     unwrap,
 )
@@ -140,7 +141,7 @@ def called_function(call: ts.Node) -> ts.Node | None:
     if callee is None or unwrap(callee).type != "identifier":
         return None
     name = text(unwrap(callee))
-    current = call.parent
+    current = parent_of(call)
     while current is not None:
         if current.type in ("statement_block", "program"):
             declared = declared_in_statements(current, name)
@@ -148,7 +149,7 @@ def called_function(call: ts.Node) -> ts.Node | None:
                 return _declared_function(declared)
         elif _declares_non_function(current, name):
             return None  # a parameter, caught error or loop variable: any function at all
-        current = current.parent
+        current = parent_of(current)
     return None
 
 
@@ -160,7 +161,7 @@ def _declares_non_function(scope: ts.Node, name: str) -> bool:
 
 
 def _declared_function(name: ts.Node) -> ts.Node | None:
-    declaration = name.parent
+    declaration = parent_of(name)
     if declaration is None:
         return None
     if declaration.type in ("function_declaration", "generator_function_declaration"):
@@ -205,7 +206,7 @@ def _member_root(member: ts.Node) -> ts.Node | None:
 
 def _is_binding_position(ref: ts.Node) -> bool:
     """True when the identifier declares or overwrites a name rather than reading it."""
-    parent = ref.parent
+    parent = parent_of(ref)
     if parent is None:
         return True
     kind = parent.type
@@ -224,13 +225,13 @@ def _is_binding_position(ref: ts.Node) -> bool:
 
 def _declaring_scope(binding: ts.Node, name: str, limit: ts.Node) -> ts.Node:
     """The nearest scope around `binding` that declares `name`, never beyond `limit`."""
-    current = binding.parent
+    current = parent_of(binding)
     while current is not None:
         if scope_declares(current, name):
             return current
         if current == limit:
             break
-        current = current.parent
+        current = parent_of(current)
     return limit
 
 
@@ -342,7 +343,7 @@ class _Tracer:
 
     def step(self, node: ts.Node, through_call: bool) -> tuple[ts.Node, bool] | None:
         """The next expression up that carries the value, or None (recording why)."""
-        parent = node.parent
+        parent = parent_of(node)
         if parent is None:
             return None
         kind = parent.type
@@ -394,18 +395,19 @@ class _Tracer:
         self.flow.used = True
         if self.whole:
             return None
-        if kind in ("pair", "spread_element") and parent.parent is not None:
-            if kind == "pair" and parent.child_by_field_name("value") != node:
+        if kind in ("pair", "spread_element"):
+            container = parent_of(parent)
+            if container is None or (
+                kind == "pair" and parent.child_by_field_name("value") != node
+            ):
                 return None
-            container = parent.parent
             if container.type == "arguments":
                 return self.argument_step(parent, container, through_call)
             return container, through_call
         if kind in ("object", "array", "template_string", "sequence_expression"):
             return parent, through_call
-        if kind == "template_substitution" and parent.parent is not None:
-            return parent.parent, through_call
-        return None
+        template = parent_of(parent) if kind == "template_substitution" else None
+        return (template, through_call) if template is not None else None
 
     def member_step(
         self, node: ts.Node, member: ts.Node, through_call: bool
@@ -413,7 +415,7 @@ class _Tracer:
         self.flow.used = True
         if member.child_by_field_name("object") != node:
             return None  # `x[body.key]`: the index does not make `x` the value
-        call = member.parent
+        call = parent_of(member)
         is_method = (
             call is not None
             and call.type == "call_expression"
@@ -433,7 +435,7 @@ class _Tracer:
         self, node: ts.Node, arguments: ts.Node, through_call: bool
     ) -> tuple[ts.Node, bool] | None:
         self.flow.used = True
-        call = arguments.parent
+        call = parent_of(arguments)
         if call is None or call.type not in ("call_expression", "new_expression"):
             return None
         index = argument_index(arguments, node)

@@ -1,0 +1,352 @@
+"""validate-request-input: request bodies that never meet a validator, and request
+bodies written straight into Prisma (mass assignment).
+
+For each route handler the request parameter is followed (aliases, `req.clone()`,
+same-file helpers it is passed to) to its body reads, `.json()` / `.formData()` /
+`.text()`. Each read's value is then followed with `analysis.dataflow.trace` through
+the handler: it is validated when the value, or anything derived from it, reaches an
+argument of a validator call, or of a same-file function whose parameter does.
+Separately, the read value as a whole (not a field of it) is followed to the `data`
+of a Prisma write: that is flagged whether or not the body was validated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+import tree_sitter as ts
+
+from nextaudit.analysis.dataflow import ValueFlow, called_function, parameter_bindings, trace
+from nextaudit.analysis.flow import handlers
+from nextaudit.analysis.imports import import_bindings
+from nextaudit.analysis.prisma import PrismaCall, prisma_calls
+from nextaudit.analysis.syntax import (
+    call_arguments,
+    function_parameters,
+    member_chain,
+    outer,
+    parameter_pattern,
+    parent_of,
+    string_value,
+    text,
+    unwrap,
+)
+from nextaudit.context import RuleContext
+from nextaudit.source import SourceFile
+
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+READ_METHODS = frozenset({"json", "formData", "text"})
+# Prisma writes and the keys of their argument that take a whole record.
+WRITE_KEYS: dict[str, tuple[str, ...]] = {
+    "create": ("data",),
+    "createMany": ("data",),
+    "createManyAndReturn": ("data",),
+    "update": ("data",),
+    "updateMany": ("data",),
+    "upsert": ("create", "update"),
+}
+REQUEST_NAMES = frozenset({"req", "request"})
+# `req.json().catch(() => ({}))` is still the body; `req.clone()` still the request.
+BODY_IDENTITY_METHODS = frozenset({"catch", "finally"})
+REQUEST_IDENTITY_METHODS = frozenset({"clone"})
+# How far same-file helpers are followed (handler -> helper -> helper -> helper).
+MAX_DEPTH = 3
+MASS_ASSIGNMENT = (
+    "Request body passed straight into Prisma `{operation}` as `{key}` (mass assignment): "
+    "validate it and pass only the fields the client may set"
+)
+
+
+@dataclass(frozen=True)
+class CalleePattern:
+    """One entry of a callee list: `name` (a plain function call `name(...)`),
+    `*.name` (a method `name` on any receiver) or `a.b.name` (that exact member
+    chain). Names are fnmatch globs (`validate*`), case-sensitive."""
+
+    receiver: str | None
+    name: str
+
+    @classmethod
+    def parse(cls, entry: str) -> CalleePattern:
+        receiver, dot, name = entry.strip().rpartition(".")
+        return cls(receiver if dot else None, name)
+
+    def matches(self, call: ts.Node, imported: dict[str, str]) -> bool:
+        callee = call.child_by_field_name("function")
+        if callee is None:
+            return False
+        callee = unwrap(callee)
+        if callee.type == "identifier":
+            if self.receiver is not None:
+                return False
+            local = text(callee)
+            names = {local, imported.get(local, local)}  # `import { parse as p }`
+            return any(fnmatchcase(name, self.name) for name in names)
+        if callee.type != "member_expression" or self.receiver is None:
+            return False
+        if not fnmatchcase(text(callee.child_by_field_name("property")), self.name):
+            return False
+        if self.receiver == "*":
+            return True
+        receiver = callee.child_by_field_name("object")
+        chain = member_chain(receiver) if receiver is not None else None
+        return chain is not None and fnmatchcase(".".join(chain), self.receiver)
+
+
+@dataclass(frozen=True)
+class HelperBody:
+    """What a same-file helper that receives the request hands back of its body:
+    an unvalidated value, and/or the whole body object (validated or not)."""
+
+    unvalidated: bool = False
+    whole: bool = False
+
+
+@dataclass(frozen=True)
+class BodyRead:
+    """A body read: `req.json()`, or a call of a helper that returns the body."""
+
+    node: ts.Node
+    whole: bool = True
+    prevalidated: bool = False
+
+
+def _request_bindings(function: ts.Node) -> list[ts.Node]:
+    """The handler's request: its first parameter, or `req` / `request` destructured
+    from it (`async ({ req, user }) => ...` under a wrapper)."""
+    params = function_parameters(function)
+    if not params:
+        return []
+    if parameter_pattern(params[0]).type in ("identifier", "assignment_pattern"):
+        return parameter_bindings(function, 0)
+    return [node for node in parameter_bindings(function, 0) if text(node) in REQUEST_NAMES]
+
+
+def _body_read(expression: ts.Node) -> ts.Node | None:
+    """The `X.json()` / `X.formData()` / `X.text()` call when `expression` is X."""
+    member = parent_of(expression)
+    if member is None or member.type != "member_expression":
+        return None
+    if member.child_by_field_name("object") != expression:
+        return None
+    if text(member.child_by_field_name("property")) not in READ_METHODS:
+        return None
+    call = parent_of(member)
+    if call is None or call.type != "call_expression":
+        return None
+    return call if call.child_by_field_name("function") == member else None
+
+
+def _key_name(pair: ts.Node) -> str | None:
+    key = pair.child_by_field_name("key")
+    if key is None:
+        return None
+    if key.type == "property_identifier":
+        return text(key)
+    return string_value(key)
+
+
+class _Analysis:
+    def __init__(self, source: SourceFile, ctx: RuleContext) -> None:
+        self.source = source
+        self.validators = [CalleePattern.parse(e) for e in ctx.list_option("validators")]
+        self.non_validators = [CalleePattern.parse(e) for e in ctx.list_option("non-validators")]
+        # Prisma writes by call node (prisma_calls also sees `create<T>(...)`).
+        self.writes: dict[ts.Node, PrismaCall] = {
+            found.call: found
+            for found in prisma_calls(source, ctx.list_option("clients"))
+            if found.operation in WRITE_KEYS
+        }
+        self.imported = {
+            b.local: b.imported
+            for b in import_bindings(source)
+            if b.imported not in ("*", "default")
+        }
+        self.validating_params: dict[tuple[ts.Node, int], bool] = {}
+        self.helpers: dict[tuple[ts.Node, int], HelperBody] = {}
+        self.mass_helpers: set[tuple[ts.Node, int]] = set()
+        self.unvalidated: dict[ts.Node, None] = {}
+        self.mass: dict[ts.Node, tuple[str, str]] = {}
+
+    # --- validators ---------------------------------------------------------------
+    def is_validator(self, call: ts.Node) -> bool:
+        if any(p.matches(call, self.imported) for p in self.non_validators):
+            return False
+        return any(p.matches(call, self.imported) for p in self.validators)
+
+    def validates(self, call: ts.Node, index: int, depth: int = 0) -> bool:
+        """A validator call, or a same-file function whose `index`-th parameter flows
+        into one (`const input = parseInput(body)`)."""
+        if call.type != "call_expression":
+            return False
+        if self.is_validator(call):
+            return True
+        target = called_function(call)
+        if target is None or depth >= MAX_DEPTH:
+            return False
+        key = (target, index)
+        if key not in self.validating_params:
+            self.validating_params[key] = False  # cycle guard while it is computed
+            flow = trace(
+                self.source,
+                target,
+                bindings=parameter_bindings(target, index),
+                stop_at=lambda c, i: self.validates(c, i, depth + 1),
+            )
+            self.validating_params[key] = bool(flow.stopped)
+        return self.validating_params[key]
+
+    # --- requests and body reads --------------------------------------------------
+    def inspect(self, function: ts.Node, request: list[ts.Node], depth: int) -> HelperBody:
+        """Check every body read of `request` in `function`; say what it returns."""
+        requests = trace(
+            self.source,
+            function,
+            bindings=request,
+            whole=True,
+            identity_methods=REQUEST_IDENTITY_METHODS,
+        )
+        reads: list[BodyRead] = []
+        for expression in requests.expressions:
+            call = _body_read(expression)
+            if call is not None:
+                reads.append(BodyRead(call))
+        for call, index in requests.arguments:
+            helper = self.helper(call, index, depth)
+            if helper.unvalidated or helper.whole:
+                reads.append(BodyRead(call, helper.whole, prevalidated=not helper.unvalidated))
+        returned = HelperBody()
+        for body_read in sorted(reads, key=lambda r: r.node.start_byte):
+            outcome = self.check_read(function, body_read, depth)
+            returned = HelperBody(
+                returned.unvalidated or outcome.unvalidated, returned.whole or outcome.whole
+            )
+        return returned
+
+    def helper(self, call: ts.Node, index: int, depth: int) -> HelperBody:
+        """A same-file function the request is passed to, e.g. `readBody(req)`."""
+        target = called_function(call)
+        if target is None or depth >= MAX_DEPTH:
+            return HelperBody()
+        key = (target, index)
+        if key not in self.helpers:
+            self.helpers[key] = HelperBody()  # cycle guard
+            bindings = parameter_bindings(target, index)
+            self.helpers[key] = self.inspect(target, bindings, depth + 1)
+        return self.helpers[key]
+
+    def check_read(self, function: ts.Node, read: BodyRead, depth: int) -> HelperBody:
+        derived = trace(
+            self.source,
+            function,
+            expressions=[read.node],
+            stop_at=self.validates,
+        )
+        returned_unvalidated = False
+        if not read.prevalidated and not derived.stopped:
+            own = [r for r in derived.returns if r.function == function and not r.through_call]
+            if depth > 0 and own:
+                returned_unvalidated = True  # the caller's call is the read to judge
+            elif derived.used:
+                self.unvalidated[read.node] = None
+        returned_whole = False
+        if read.whole:
+            whole = trace(
+                self.source,
+                function,
+                expressions=[read.node],
+                whole=True,
+                identity_methods=BODY_IDENTITY_METHODS,
+            )
+            self.find_mass_assignment(whole, depth)
+            returned_whole = depth > 0 and any(r.function == function for r in whole.returns)
+        return HelperBody(returned_unvalidated, returned_whole)
+
+    # --- mass assignment ----------------------------------------------------------
+    def find_mass_assignment(self, whole: ValueFlow, depth: int) -> None:
+        for expression in whole.expressions:
+            found = self.write_value(expression)
+            if found is not None:
+                node, operation, key = found
+                self.mass[node] = (operation, key)
+        for call, index in whole.arguments:
+            target = called_function(call) if call.type == "call_expression" else None
+            if target is None or depth >= MAX_DEPTH or (target, index) in self.mass_helpers:
+                continue
+            self.mass_helpers.add((target, index))
+            flow = trace(
+                self.source,
+                target,
+                bindings=parameter_bindings(target, index),
+                whole=True,
+                identity_methods=BODY_IDENTITY_METHODS,
+            )
+            self.find_mass_assignment(flow, depth + 1)
+
+    def write_value(self, expression: ts.Node) -> tuple[ts.Node, str, str] | None:
+        """(node to report, operation, key) when the whole body `expression` is a Prisma
+        write's record: `data: body`, `data: { ...body }`, `{ data }`."""
+        parent = parent_of(expression)
+        if parent is None:
+            return None
+        if expression.type == "shorthand_property_identifier":
+            operation = self.write_operation(parent, text(expression))
+            return (expression, operation, text(expression)) if operation else None
+        value = expression
+        if parent.type == "spread_element":
+            container = parent_of(parent)
+            if container is None or container.type not in ("object", "array"):
+                return None
+            value = outer(container)
+        pair = parent_of(value)
+        if pair is None or pair.type != "pair" or pair.child_by_field_name("value") != value:
+            return None
+        key = _key_name(pair)
+        record = parent_of(pair)
+        operation = self.write_operation(record, key) if key and record is not None else None
+        return (value, operation, key or "") if operation else None
+
+    def write_operation(self, record: ts.Node, key: str) -> str | None:
+        """The Prisma write whose first argument is the object `record` and takes a
+        record under `key`, or None."""
+        if record.type != "object":
+            return None
+        argument = outer(record)
+        arguments = parent_of(argument)
+        call = parent_of(arguments) if arguments is not None else None
+        if arguments is None or arguments.type != "arguments" or call is None:
+            return None
+        if call.type != "call_expression" or call_arguments(call)[:1] != [argument]:
+            return None
+        found = self.writes.get(call)
+        if found is None or key not in WRITE_KEYS.get(found.operation, ()):
+            return None
+        return found.operation
+
+
+def _inside(node: ts.Node, container: ts.Node) -> bool:
+    return container.start_byte <= node.start_byte and node.end_byte <= container.end_byte
+
+
+def check(source: SourceFile, ctx: RuleContext) -> None:
+    route_handlers = handlers(source)
+    if not route_handlers:
+        return
+    analysis = _Analysis(source, ctx)
+    for handler in route_handlers:
+        if handler.function is not None:
+            analysis.inspect(handler.function, _request_bindings(handler.function), 0)
+    for node, (operation, key) in sorted(analysis.mass.items(), key=lambda i: i[0].start_byte):
+        ctx.report(node, message=MASS_ASSIGNMENT.format(operation=operation, key=key))
+    for read in sorted(analysis.unvalidated, key=lambda n: n.start_byte):
+        # `data: await req.json()` is one problem, reported once as mass assignment.
+        if not any(_inside(read, node) for node in analysis.mass):
+            ctx.report(read, read=_short(source.node_text(read)))
+
+
+def _short(code: str) -> str:
+    """The read as one short line: `req\n  .clone()\n  .json()` -> `req.clone().json()`."""
+    single = " ".join(_LINE_BREAK.sub("", code).split())
+    return single if len(single) <= 60 else single[:57] + "..."
