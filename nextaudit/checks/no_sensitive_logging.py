@@ -1,0 +1,472 @@
+"""no-sensitive-logging: console and logger calls whose arguments carry secrets or
+credentials, the whole `process.env`, a handler's whole request or its headers, or the
+`headers()` / `cookies()` result of `next/headers`.
+
+Only what reaches the log line counts: an argument, an object literal's keys and
+values, array elements, template substitutions, `+` operands, the fallback of `??` /
+`||`, ternary branches, and the arguments of calls that only re-shape data
+(`JSON.stringify`). Derived values (`!!token`, `token.length`, `mask(token)`,
+`token.slice(0, 4)`) and the text of messages (`"token refreshed"`) do not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+import tree_sitter as ts
+
+from nextaudit.analysis.bindings import const_value, declaring_scope
+from nextaudit.analysis.flow import handlers
+from nextaudit.analysis.imports import names_imported_from
+from nextaudit.analysis.syntax import (
+    FUNCTION_TYPES,
+    call_arguments,
+    function_parameters,
+    member_chain,
+    parameter_pattern,
+    string_value,
+    text,
+    unwrap,
+)
+from nextaudit.context import RuleContext
+from nextaudit.source import SourceFile
+
+CONSOLE = "console"
+# Methods of arrays, maps and sets: `log.push(entry)` on an array called `log` is not
+# a logging call.
+_COLLECTION_METHODS = frozenset(
+    {
+        "push",
+        "unshift",
+        "concat",
+        "splice",
+        "slice",
+        "join",
+        "map",
+        "filter",
+        "forEach",
+        "find",
+        "reduce",
+        "some",
+        "every",
+        "sort",
+        "includes",
+        "indexOf",
+        "set",
+        "get",
+        "has",
+        "add",
+        "delete",
+        "clear",
+    }
+)
+# Calls whose result is their first argument's data, re-shaped for printing.
+_RESHAPING_CALLS = frozenset(
+    {
+        "JSON.stringify",
+        "String",
+        "Object.fromEntries",
+        "Object.entries",
+        "Object.values",
+        "Object.assign",
+        "Array.from",
+        "structuredClone",
+        "util.inspect",
+        "inspect",
+    }
+)
+# `x.toString()`, `headers.entries()`, `cookieStore.getAll()`: the receiver's data.
+_RESHAPING_METHODS = frozenset({"toString", "toJSON", "valueOf", "entries", "values"})
+# `headers.get("authorization")`, `formData.get("password")`: reads one named entry.
+_KEYED_READS = frozenset({"get", "getAll"})
+_NUMERIC_PROPERTIES = frozenset({"length", "size"})
+_CONSTANTS = frozenset({"undefined", "NaN", "Infinity"})
+# Under a sensitive key, these calls hide the secret rather than carry it.
+_REDACTING = re.compile(
+    r"mask|redact|hash|obfuscat|truncat|saniti[sz]|scrub|censor|anonymi[sz]|digest|"
+    r"fingerprint|slice|substr|^(?:Boolean|Number|parseInt|parseFloat)$",
+    re.IGNORECASE,
+)
+# The parameter of a streaming callback is one generated LLM token, not a credential:
+# LangChain's `handleLLMNewToken(token)`, `onToken(token)`.
+_STREAMING_CALLBACKS = re.compile(r"handleLLMNewToken|on(?:New)?Token")
+_NEXT_HEADERS_APIS = ("headers", "cookies")
+_JS_REGEX_LITERAL = re.compile(r"/(.*)/([a-z]*)", re.DOTALL)
+
+
+def _quoted(names: Sequence[str]) -> str:
+    return " ".join('"' + n.replace("\\", "\\\\").replace('"', '\\"') + '"' for n in names)
+
+
+def _logging_query(receivers: Sequence[str], bare: Sequence[str]) -> str:
+    """Calls on a receiver whose last name is a logger (`console.log`, `logger.info`,
+    `this.logger.warn`, `req.log.error`, `logger.child(...).info`, `pino().info`) and
+    bare `log(...)`."""
+    names = _quoted(receivers)
+    query = f"""
+(call_expression function: (member_expression
+  object: (identifier) @receiver (#any-of? @receiver {names}))) @call
+(call_expression function: (member_expression
+  object: (member_expression property: (property_identifier) @receiver
+    (#any-of? @receiver {names})))) @call
+(call_expression function: (member_expression
+  object: (call_expression function: (member_expression
+    object: [(identifier) (member_expression property: (property_identifier))] @receiver
+    (#any-of? @receiver {names}))))) @call
+(call_expression function: (member_expression
+  object: (call_expression function: (identifier) @receiver
+    (#any-of? @receiver {names})))) @call
+"""
+    if bare:
+        query += (
+            "(call_expression function: (identifier) @receiver "
+            f"(#any-of? @receiver {_quoted(bare)})) @call\n"
+        )
+    return query
+
+
+def _receiver_name(receiver: ts.Node) -> str:
+    if receiver.type == "member_expression":
+        return text(receiver.child_by_field_name("property"))
+    return text(receiver)
+
+
+def _method(call: ts.Node) -> str | None:
+    callee = call.child_by_field_name("function")
+    if callee is None or callee.type != "member_expression":
+        return None
+    return text(callee.child_by_field_name("property"))
+
+
+def _call_path(call: ts.Node) -> str:
+    callee = call.child_by_field_name("function")
+    chain = member_chain(callee) if callee is not None else None
+    return ".".join(chain) if chain else ""
+
+
+def _receiver(call: ts.Node) -> ts.Node | None:
+    callee = call.child_by_field_name("function")
+    if callee is None or unwrap(callee).type != "member_expression":
+        return None
+    return unwrap(callee).child_by_field_name("object")
+
+
+def _callee_label(callee: ts.Node) -> str:
+    """`logger.info`, `this.logger.warn`; a chained logger's inner arguments are
+    elided: `logger.child(...).info`."""
+    callee = unwrap(callee)
+    obj = callee.child_by_field_name("object") if callee.type == "member_expression" else None
+    inner = obj.child_by_field_name("function") if obj is not None else None
+    if obj is not None and obj.type == "call_expression" and inner is not None:
+        return f"{_short(inner, 30)}(...).{text(callee.child_by_field_name('property'))}"
+    return _short(callee, 40)
+
+
+def _short(node: ts.Node, limit: int = 60) -> str:
+    flat = " ".join(text(node).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _compile_patterns(patterns: Sequence[str]) -> list[re.Pattern[str]]:
+    """Options are Python regexes searched case-insensitively; a JavaScript literal
+    `/.../i` (as RULES.md writes the default) is accepted too."""
+    compiled = []
+    for pattern in patterns:
+        literal = _JS_REGEX_LITERAL.fullmatch(pattern)
+        compiled.append(re.compile(literal.group(1) if literal else pattern, re.IGNORECASE))
+    return compiled
+
+
+def _property_key(pair: ts.Node) -> str | None:
+    key = pair.child_by_field_name("key")
+    if key is None:
+        return None
+    if key.type == "computed_property_name" and key.named_child_count == 1:
+        key = key.named_children[0]
+    if key.type in ("string", "template_string"):
+        return string_value(key)
+    if key.type == "property_identifier":
+        return text(key)
+    return None
+
+
+def _operator(node: ts.Node) -> str:
+    operator = node.child_by_field_name("operator")
+    return operator.type if operator is not None else ""
+
+
+def _reshaped(call: ts.Node) -> list[ts.Node]:
+    """What a re-shaping call prints: `JSON.stringify(x)` -> x, `x.entries()` -> x."""
+    args = call_arguments(call)
+    if _call_path(call) in _RESHAPING_CALLS:
+        return args[:1]
+    receiver = _receiver(call)
+    method = _method(unwrap(call))
+    if receiver is not None and not args and (method in _RESHAPING_METHODS or method == "getAll"):
+        return [receiver]
+    return []
+
+
+def logged_nodes(expression: ts.Node) -> Iterator[ts.Node]:
+    """The nodes of an argument expression whose value reaches the log line, in source
+    order: names, member and subscript reads, calls, and object pairs (for their key).
+    An explicit stack, so deeply nested arguments cannot exhaust Python's recursion."""
+    stack = [expression]
+    while stack:
+        node = unwrap(stack.pop())
+        kind = node.type
+        children: list[ts.Node | None] = []
+        if kind in (
+            "identifier",
+            "shorthand_property_identifier",
+            "member_expression",
+            "subscript_expression",
+            "call_expression",
+            "pair",
+        ):
+            yield node
+        if kind == "member_expression":
+            # `cookieStore.get("token")?.value`: the entry read is what is logged.
+            if text(node.child_by_field_name("property")) == "value":
+                children = [node.child_by_field_name("object")]
+        elif kind == "pair":
+            children = [node.child_by_field_name("value")]
+        elif kind == "call_expression":
+            children = [*_reshaped(node)]
+        elif kind in ("object", "array"):
+            children = [c for c in node.named_children if c.type != "comment"]
+        elif kind in ("spread_element", "await_expression"):
+            children = [*node.named_children[:1]]
+        elif kind == "template_string":
+            children = [
+                s.named_children[0]
+                for s in node.named_children
+                if s.type == "template_substitution" and s.named_child_count
+            ]
+        elif kind == "binary_expression":
+            operator = _operator(node)
+            if operator in ("+", "??", "||"):
+                children = [node.child_by_field_name("left"), node.child_by_field_name("right")]
+            elif operator == "&&":
+                children = [node.child_by_field_name("right")]
+        elif kind == "ternary_expression":
+            children = [
+                node.child_by_field_name("consequence"),
+                node.child_by_field_name("alternative"),
+            ]
+        stack.extend(c for c in reversed(children) if c is not None)
+
+
+class _Checker:
+    def __init__(self, source: SourceFile, ctx: RuleContext) -> None:
+        self.source = source
+        self.sensitive = _compile_patterns(ctx.list_option("sensitive"))
+        self.ignored = _compile_patterns(ctx.list_option("ignore-names"))
+        self.handler_functions = [h.function for h in handlers(source) if h.function is not None]
+        self.next_headers: dict[str, str] = {}  # local name -> headers | cookies
+        self.next_headers_namespaces: set[str] = set()
+        for api in _NEXT_HEADERS_APIS:
+            direct, namespaces = names_imported_from(source, "next/headers", api)
+            self.next_headers.update(dict.fromkeys(direct, api))
+            self.next_headers_namespaces |= namespaces
+        self.verdicts: dict[str, bool] = {}
+
+    # --- names -----------------------------------------------------------------
+    def is_sensitive_name(self, name: str) -> bool:
+        """`sensitive` searched in the name once every `ignore-names` match is blanked
+        out (so `bypassToken` still counts after `bypass` is ignored). A name that a
+        `sensitive` pattern matches in full is sensitive whatever `ignore-names` says
+        (a user's `session[-_]?id` must not be cleared by the `...Id` default)."""
+        verdict = self.verdicts.get(name)
+        if verdict is None:
+            masked = name
+            for pattern in self.ignored:
+                masked = pattern.sub(lambda m: " " * len(m.group()), masked)
+            verdict = any(p.fullmatch(name) or p.search(masked) for p in self.sensitive)
+            self.verdicts[name] = verdict
+        return verdict
+
+    # --- what a name is bound to -------------------------------------------------
+    def is_request(self, node: ts.Node) -> bool:
+        """`node` names the request parameter (the first) of a route handler."""
+        node = unwrap(node)
+        if node.type not in ("identifier", "shorthand_property_identifier"):
+            return False
+        name = text(node)
+        scope = declaring_scope(node, name)
+        if scope is None or scope not in self.handler_functions:
+            return False
+        params = function_parameters(scope)
+        if not params:
+            return False
+        pattern = parameter_pattern(params[0])
+        return pattern.type == "identifier" and text(pattern) == name
+
+    def next_headers_api(self, call: ts.Node) -> str | None:
+        """ "headers" / "cookies" for a call of that `next/headers` function."""
+        callee = call.child_by_field_name("function")
+        if callee is None:
+            return None
+        callee = unwrap(callee)
+        if callee.type == "identifier":
+            name = text(callee)
+            api = self.next_headers.get(name)
+            return api if api is not None and declaring_scope(callee, name) is None else None
+        chain = member_chain(callee)
+        if chain and len(chain) == 2 and chain[0] in self.next_headers_namespaces:
+            return chain[1] if chain[1] in _NEXT_HEADERS_APIS else None
+        return None
+
+    def whole_object(self, node: ts.Node) -> str | None:
+        """Why an expression is a whole sensitive object: `process.env`, the request,
+        its headers, a `headers()` / `cookies()` result."""
+        node = unwrap(node)
+        if node.type == "await_expression" and node.named_child_count:
+            node = unwrap(node.named_children[0])
+        if node.type == "member_expression":
+            if member_chain(node) == ["process", "env"]:
+                return "the whole `process.env`"
+            prop = text(node.child_by_field_name("property"))
+            obj = node.child_by_field_name("object")
+            if prop == "headers" and obj is not None and self.is_request(obj):
+                return f"the request headers `{_short(node)}`"
+        elif node.type == "call_expression":
+            api = self.next_headers_api(node)
+            if api is not None:
+                return f"the `{api}()` result"
+        elif self.is_request(node):
+            return f"the whole request `{text(node)}`"
+        return None
+
+    def bound_value(self, node: ts.Node, follow: bool) -> str | None:
+        """What a `const` the name refers to holds: a whole sensitive object
+        (`const env = process.env`, `const h = await headers()`) or an object/array
+        literal with sensitive parts (`const auth = { Authorization: key }`). One level
+        only: a const of a const is not followed."""
+        if not follow:
+            return None
+        name = text(node)
+        value = const_value(node, name)
+        if value is None:
+            return None
+        why = self.whole_object(value)
+        if why is None and unwrap(value).type in ("object", "array"):
+            found = self.first_sensitive_in(value, follow=False)
+            why = found[1] if found is not None else None
+        return f"`{name}`, which holds {why}" if why is not None else None
+
+    def is_streaming_token(self, node: ts.Node) -> bool:
+        """A parameter of `handleLLMNewToken(token)` or `onToken(token)`."""
+        scope = declaring_scope(node, text(node))
+        if scope is None or scope.type not in FUNCTION_TYPES:
+            return False
+        name = scope.child_by_field_name("name")
+        holder = scope.parent
+        if name is None and holder is not None:
+            if holder.type == "pair":
+                name = holder.child_by_field_name("key")
+            elif holder.type == "variable_declarator":
+                name = holder.child_by_field_name("name")
+        return name is not None and _STREAMING_CALLBACKS.fullmatch(text(name)) is not None
+
+    # --- verdicts -----------------------------------------------------------------
+    def keyed_read(self, call: ts.Node) -> str | None:
+        """`x.get("authorization")`: the name of the entry read, when sensitive."""
+        args = call_arguments(call)
+        if _method(unwrap(call)) not in _KEYED_READS or not args:
+            return None
+        key = string_value(unwrap(args[0]))
+        return key if key is not None and self.is_sensitive_name(key) else None
+
+    def carries_data(self, value: ts.Node) -> bool:
+        """Whether a value under a sensitive key is more than a constant or a derived
+        fact: `password: "***"`, `token: !!token`, `apiKey: mask(key)` are not."""
+        for node in logged_nodes(value):
+            kind = node.type
+            if kind in ("identifier", "shorthand_property_identifier"):
+                if text(node) not in _CONSTANTS:
+                    return True
+            elif kind == "member_expression":
+                if text(node.child_by_field_name("property")) not in _NUMERIC_PROPERTIES:
+                    return True
+            elif kind == "subscript_expression":
+                return True
+            elif kind == "call_expression" and not _reshaped(node):
+                callee = node.child_by_field_name("function")
+                name = text(callee).rsplit(".", 1)[-1] if callee is not None else ""
+                if not _REDACTING.search(name):
+                    return True
+        return False
+
+    def why_sensitive(self, node: ts.Node, follow: bool = True) -> str | None:
+        kind = node.type
+        if kind in ("identifier", "shorthand_property_identifier"):
+            name = text(node)
+            if name in _CONSTANTS:
+                return None
+            if self.is_sensitive_name(name):
+                return None if self.is_streaming_token(node) else f"`{name}`"
+            return self.whole_object(node) or self.bound_value(node, follow)
+        if kind == "member_expression":
+            prop = text(node.child_by_field_name("property"))
+            if self.is_sensitive_name(prop.lstrip("#")):
+                return f"`{_short(node)}`"
+            return self.whole_object(node)
+        if kind == "subscript_expression":
+            index = node.child_by_field_name("index")
+            key = string_value(unwrap(index)) if index is not None else None
+            if key is not None and self.is_sensitive_name(key):
+                return f"`{_short(node)}`"
+            return None
+        if kind == "call_expression":
+            if self.keyed_read(node) is not None:
+                return f"`{_short(node)}`"
+            return self.whole_object(node)
+        if kind == "pair":
+            key = _property_key(node)
+            value = node.child_by_field_name("value")
+            if key is not None and value is not None and self.is_sensitive_name(key):
+                return f"the `{key}` key" if self.carries_data(value) else None
+        return None
+
+    def first_sensitive_in(
+        self, expression: ts.Node, follow: bool = True
+    ) -> tuple[ts.Node, str] | None:
+        for node in logged_nodes(expression):
+            why = self.why_sensitive(node, follow)
+            if why is not None:
+                return node, why
+        return None
+
+    def first_sensitive(self, call: ts.Node) -> tuple[ts.Node, str] | None:
+        for argument in call_arguments(call):
+            found = self.first_sensitive_in(argument)
+            if found is not None:
+                return found
+        return None
+
+
+def check(source: SourceFile, ctx: RuleContext) -> None:
+    if source.is_declaration_file:
+        return
+    loggers = [name for name in ctx.list_option("loggers") if name]
+    checker = _Checker(source, ctx)
+    if not checker.sensitive:
+        return
+    seen: set[tuple[int, int]] = set()
+    for match in source.matches(_logging_query([CONSOLE, *loggers], loggers)):
+        call = match["call"][0]
+        if (call.start_byte, call.end_byte) in seen:
+            continue
+        seen.add((call.start_byte, call.end_byte))
+        receiver = _receiver_name(match["receiver"][0])
+        if receiver != CONSOLE and _method(call) in _COLLECTION_METHODS:
+            continue
+        found = checker.first_sensitive(call)
+        if found is None:
+            continue
+        node, why = found
+        callee = call.child_by_field_name("function")
+        label = _callee_label(callee) if callee is not None else "log"
+        ctx.report(node, logger=label, what=why)
