@@ -1,0 +1,426 @@
+"""prisma-client-singleton: `new PrismaClient()` that is not a process-wide singleton.
+
+At module level the module must cache the client on `globalThis`/`global` (the
+standard Next.js pattern), else every hot reload opens another pool. Inside a function
+the new client must be stored where the next call finds it: on a `globalThis`/`global`
+member, in a module-level variable (or a member of one, or `this.x` in a static method),
+directly or through a local variable or a same-file factory whose call is stored so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+import tree_sitter as ts
+
+from nextaudit.analysis.bindings import declared_in_statements, is_shadowed
+from nextaudit.analysis.imports import import_bindings
+from nextaudit.analysis.scopes import is_iife, runtime_function
+from nextaudit.analysis.syntax import (
+    FUNCTION_TYPES,
+    ancestors,
+    call_arguments,
+    function_body,
+    outer,
+    text,
+    unwrap,
+)
+from nextaudit.context import RuleContext
+from nextaudit.source import SourceFile
+
+CONSTRUCTOR = "PrismaClient"
+GLOBAL_OBJECTS = frozenset({"globalThis", "global"})
+# How many factory hops (`create()` returning the client, called from `get()`, ...)
+# are followed before giving up; real singletons use one, rarely two.
+MAX_DEPTH = 4
+
+_NEWS = "(new_expression constructor: (_) @ctor) @new"
+_DECLARATORS = "(variable_declarator name: (identifier) @name value: (_) @value) @decl"
+_IDENTIFIER_CALLS = "(call_expression function: (identifier) @fn) @call"
+_IDENTIFIERS = "(identifier) @id"
+_ASSIGNMENTS = """
+[(assignment_expression left: (_) @left right: (_) @right)
+ (augmented_assignment_expression left: (_) @left right: (_) @right)] @assign
+"""
+_FALLBACKS = '(binary_expression left: (_) @left operator: ["??" "||"] right: (_) @right) @either'
+_TERNARIES = "(ternary_expression consequence: (_) @left alternative: (_) @right) @either"
+_ASSIGNMENT_TYPES = ("assignment_expression", "augmented_assignment_expression")
+_MODULE_LEVEL = (
+    "at module level is not cached on `globalThis`, so every hot reload opens another"
+    " connection pool"
+)
+_PER_CALL = "inside a function opens another connection pool on every call"
+
+
+@dataclass
+class _Module:
+    """What one file says about its Prisma clients."""
+
+    source: SourceFile
+    globals: frozenset[str]
+    news: list[ts.Node]
+    client_names: set[str] = field(default_factory=set)
+    caches: bool = False
+
+    # --- where values go -------------------------------------------------------------
+    def is_global_member(self, node: ts.Node) -> bool:
+        """`globalThis.prisma`, `(global as any).prisma`, `globalForPrisma["db"]`."""
+        root, steps = _member_root(node)
+        return steps > 0 and root.type == "identifier" and text(root) in self.globals
+
+    def climb(self, node: ts.Node) -> tuple[ts.Node, bool]:
+        """The outermost expression that still is `node`'s value (through parentheses,
+        casts, `await`, `.$extends(...)`, `??`/`||` and ternary branches), and whether
+        one of those falls back to a `globalThis`/`global` member (`g.prisma ?? value`)."""
+        current = node
+        falls_back = False
+        while True:
+            current = outer(current)
+            parent = current.parent
+            if parent is None:
+                break
+            if parent.type == "binary_expression" and _operator(parent) in ("??", "||"):
+                falls_back |= self.is_global_member(_other_side(parent, current, "left", "right"))
+            elif parent.type == "ternary_expression":
+                if parent.child_by_field_name("condition") == current:
+                    break
+                branch = _other_side(parent, current, "consequence", "alternative")
+                falls_back |= self.is_global_member(branch)
+            elif parent.type == "await_expression":
+                pass
+            elif _is_extends_receiver(parent, current):
+                parent = parent.parent or parent
+            else:
+                break
+            current = parent
+        return current, falls_back
+
+    def involves_client(self, expression: ts.Node) -> bool:
+        """Whether `expression` evaluates to a Prisma client of this file: a
+        `new PrismaClient()`, a variable or factory call known to hold one, a name in
+        option `clients`, possibly behind `await`, `??`, `||`, `?:` or `.$extends()`."""
+        stack = [expression]
+        while stack:
+            node = unwrap(stack.pop())
+            kind = node.type
+            if kind == "identifier" and text(node) in self.client_names:
+                return True
+            if kind == "new_expression" and node in self.news:
+                return True
+            if kind == "await_expression":
+                stack.extend(node.named_children[-1:])
+            elif kind == "binary_expression" and _operator(node) in ("??", "||"):
+                stack.extend(_fields(node, "left", "right"))
+            elif kind == "ternary_expression":
+                stack.extend(_fields(node, "consequence", "alternative"))
+            elif kind in _ASSIGNMENT_TYPES:
+                stack.extend(_fields(node, "right"))
+            elif kind == "call_expression":
+                callee = node.child_by_field_name("function")
+                if callee is not None:
+                    callee = unwrap(callee)
+                    if callee.type == "identifier":
+                        stack.append(callee)
+                    elif _is_extends_callee(callee):
+                        stack.extend(_fields(callee, "object"))
+                # A wrapper around a new client (`withMetrics(new PrismaClient())`).
+                stack.extend(a for a in call_arguments(node) if unwrap(a).type == "new_expression")
+        return False
+
+    def is_module_storage(self, target: ts.Node) -> bool:
+        """A place that outlives the call: a module-level variable, a member of a
+        module-level binding (`cache.client`, `Database.instance`), `this.x` in a static
+        method or block."""
+        root, _steps = _member_root(target)
+        if root.type == "this":
+            return _in_static_context(root)
+        return root.type == "identifier" and _is_module_binding(self.source, root)
+
+    # --- judging one `new PrismaClient()` --------------------------------------------
+    def is_stored(self, node: ts.Node, depth: int = 0) -> bool:
+        """Whether the client `node` evaluates to is kept for the next call."""
+        if depth > MAX_DEPTH:
+            return False
+        if runtime_function(node) is None:
+            return self.caches  # a factory called at module level
+        value, falls_back = self.climb(node)
+        if falls_back:
+            return True
+        parent = value.parent
+        if parent is None:
+            return False
+        if parent.type in _ASSIGNMENT_TYPES and parent.child_by_field_name("right") == value:
+            left = unwrap(parent.child_by_field_name("left") or value)
+            if self.is_global_member(left) or self.is_module_storage(left):
+                return True
+            return left.type == "identifier" and self.local_is_stored(left, depth)
+        if parent.type == "variable_declarator" and parent.child_by_field_name("value") == value:
+            name = parent.child_by_field_name("name")
+            return name is not None and self.local_is_stored(name, depth)
+        function = _returning_function(value)
+        return function is not None and self.factory_is_stored(function, depth)
+
+    def local_is_stored(self, variable: ts.Node, depth: int) -> bool:
+        """A local variable holding the client: is it stored, or returned, later on?"""
+        function = runtime_function(variable)
+        if function is None:
+            return False
+        body = function_body(function)
+        if body is None:
+            return False
+        name = text(variable)
+        for use in self.source.nodes(_IDENTIFIERS, "id", body):
+            if use == variable or text(use) != name:
+                continue
+            value, falls_back = self.climb(use)
+            parent = value.parent
+            if falls_back:
+                return True
+            if parent is None:
+                continue
+            if parent.type in _ASSIGNMENT_TYPES and parent.child_by_field_name("right") == value:
+                left = unwrap(parent.child_by_field_name("left") or value)
+                if self.is_global_member(left) or self.is_module_storage(left):
+                    return True
+            returned_by = _returning_function(value)
+            if returned_by == function and self.factory_is_stored(function, depth + 1):
+                return True
+        return False
+
+    def factory_is_stored(self, function: ts.Node, depth: int) -> bool:
+        """A function that returns a new client is fine when its result is stored:
+        an IIFE's call, the calls of a same-file named factory, or a helper that takes
+        the factory as an argument at module level (`remember("db", () => new ...)`
+        memoises it, typically on globalThis)."""
+        wrapper = outer(function)
+        parent = wrapper.parent
+        if is_iife(function) and parent is not None:
+            return self.is_stored(parent, depth + 1)
+        name = _function_name(function)
+        if name is None:
+            if parent is not None and parent.type == "arguments" and parent.parent is not None:
+                helper_call = parent.parent
+                return runtime_function(helper_call) is None or self.is_stored(
+                    helper_call, depth + 1
+                )
+            return False
+        return any(
+            self.is_stored(call, depth + 1)
+            for call in self.source.nodes(_IDENTIFIER_CALLS, "call")
+            if _callee_text(call) == name
+        )
+
+    # --- the module's facts --------------------------------------------------------
+    def collect_client_names(self, clients: Collection[str]) -> None:
+        """Names that hold a client: option `clients`, variables a `new PrismaClient()`
+        is assigned to, and factories that return one (followed through their calls)."""
+        self.client_names.update(clients)
+        producers = list(self.news)
+        for _ in range(MAX_DEPTH):
+            next_producers: list[ts.Node] = []
+            for producer in producers:
+                value, _falls_back = self.climb(producer)
+                holder = _holder_name(value)
+                if holder is not None:
+                    self.client_names.add(holder)
+                function = _returning_function(value)
+                factory = _function_name(function) if function is not None else None
+                if factory is not None and factory not in self.client_names:
+                    self.client_names.add(factory)
+                    next_producers.extend(
+                        call
+                        for call in self.source.nodes(_IDENTIFIER_CALLS, "call")
+                        if _callee_text(call) == factory
+                    )
+            producers = next_producers
+
+    def find_cache(self) -> bool:
+        """Does the module keep a client on `globalThis`/`global`: an assignment to a
+        global member (`globalForPrisma.prisma = prisma`, `globalThis.prisma ??= new
+        PrismaClient()`), or a `??`/`||`/ternary fallback between a global member and
+        a client (`globalForPrisma.prisma ?? new PrismaClient()`)."""
+        for match in self.source.matches(_ASSIGNMENTS):
+            if self.is_global_member(match["left"][0]) and self.involves_client(match["right"][0]):
+                return True
+        for pattern in (_FALLBACKS, _TERNARIES):
+            for match in self.source.matches(pattern):
+                left, right = match["left"][0], match["right"][0]
+                if self.is_global_member(left) and self.involves_client(right):
+                    return True
+                if self.is_global_member(right) and self.involves_client(left):
+                    return True
+        return False
+
+
+# --- syntax helpers ------------------------------------------------------------------
+def _fields(node: ts.Node, *names: str) -> list[ts.Node]:
+    return [child for name in names if (child := node.child_by_field_name(name)) is not None]
+
+
+def _operator(binary: ts.Node) -> str:
+    return text(binary.child_by_field_name("operator"))
+
+
+def _other_side(parent: ts.Node, child: ts.Node, first: str, second: str) -> ts.Node:
+    one = parent.child_by_field_name(first)
+    other = parent.child_by_field_name(second)
+    if one is None or other is None:
+        return child
+    return other if one == child else one
+
+
+def _is_extends_callee(callee: ts.Node) -> bool:
+    return callee.type == "member_expression" and text(callee.child_by_field_name("property")) in (
+        "$extends",
+    )
+
+
+def _is_extends_receiver(member: ts.Node, child: ts.Node) -> bool:
+    """`child.$extends(...)`: the extended client is still the client."""
+    call = member.parent
+    return (
+        _is_extends_callee(member)
+        and member.child_by_field_name("object") == child
+        and call is not None
+        and call.type == "call_expression"
+        and call.child_by_field_name("function") == member
+    )
+
+
+def _member_root(node: ts.Node) -> tuple[ts.Node, int]:
+    """(`a` of `a.b["c"].d`, number of member steps), through parentheses and casts."""
+    current = unwrap(node)
+    steps = 0
+    while current.type in ("member_expression", "subscript_expression"):
+        obj = current.child_by_field_name("object")
+        if obj is None:
+            break
+        current = unwrap(obj)
+        steps += 1
+    return current, steps
+
+
+def _is_module_binding(source: SourceFile, identifier: ts.Node) -> bool:
+    name = text(identifier)
+    return declared_in_statements(source.root, name) is not None and not is_shadowed(
+        identifier, name
+    )
+
+
+def _in_static_context(this: ts.Node) -> bool:
+    """`this` is the class itself in a static method or static block."""
+    for ancestor in ancestors(this):
+        if ancestor.type == "class_static_block":
+            return True
+        if ancestor.type == "arrow_function":
+            continue  # arrows keep the `this` of their surroundings
+        if ancestor.type in FUNCTION_TYPES:
+            return ancestor.type == "method_definition" and any(
+                child.type == "static" for child in ancestor.children
+            )
+    return False
+
+
+def _callee_text(call: ts.Node) -> str:
+    return text(call.child_by_field_name("function"))
+
+
+def _returning_function(value: ts.Node) -> ts.Node | None:
+    """The function `value` is returned from (`return value`, `() => value`)."""
+    parent = value.parent
+    if parent is None:
+        return None
+    if parent.type == "return_statement":
+        return runtime_function(parent) or _enclosing_function(parent)
+    if parent.type == "arrow_function" and parent.child_by_field_name("body") == value:
+        return parent
+    return None
+
+
+def _enclosing_function(node: ts.Node) -> ts.Node | None:
+    return next((a for a in ancestors(node) if a.type in FUNCTION_TYPES), None)
+
+
+def _function_name(function: ts.Node) -> str | None:
+    """`function create()`, `const create = () => ...`, `create = function () {}`."""
+    if function.type in ("function_declaration", "generator_function_declaration"):
+        name = function.child_by_field_name("name")
+        return text(name) if name is not None else None
+    return _holder_name(outer(function))
+
+
+def _holder_name(value: ts.Node) -> str | None:
+    """The variable `value` is the initializer of, or is assigned to."""
+    parent = value.parent
+    if parent is None:
+        return None
+    target: ts.Node | None = None
+    if parent.type == "variable_declarator" and parent.child_by_field_name("value") == value:
+        target = parent.child_by_field_name("name")
+    elif parent.type in _ASSIGNMENT_TYPES and parent.child_by_field_name("right") == value:
+        target = parent.child_by_field_name("left")
+    if target is None or unwrap(target).type != "identifier":
+        return None
+    return text(unwrap(target))
+
+
+def _constructor_names(source: SourceFile) -> frozenset[str]:
+    """`PrismaClient` and its local aliases, from `@prisma/client` or a custom output
+    (`import { PrismaClient as PC } from "@/generated/prisma"`)."""
+    aliases = {b.local for b in import_bindings(source) if b.imported == CONSTRUCTOR}
+    return frozenset({CONSTRUCTOR, *aliases})
+
+
+def _is_client_constructor(constructor: ts.Node, names: frozenset[str]) -> bool:
+    constructor = unwrap(constructor)
+    if constructor.type == "identifier":
+        return text(constructor) in names
+    if constructor.type == "member_expression":  # `new Prisma.PrismaClient()`
+        return text(constructor.child_by_field_name("property")) == CONSTRUCTOR
+    return False
+
+
+def _global_aliases(source: SourceFile) -> frozenset[str]:
+    """Module-level names for the global object:
+    `const globalForPrisma = globalThis as unknown as { prisma?: PrismaClient }`."""
+    names = set(GLOBAL_OBJECTS)
+    for match in source.matches(_DECLARATORS):
+        value = unwrap(match["value"][0])
+        if (
+            value.type == "identifier"
+            and text(value) in GLOBAL_OBJECTS
+            and runtime_function(match["decl"][0]) is None
+        ):
+            names.add(text(match["name"][0]))
+    return frozenset(names)
+
+
+def _analyse(source: SourceFile, clients: Collection[str]) -> _Module | None:
+    names = _constructor_names(source)
+    news = [
+        match["new"][0]
+        for match in source.matches(_NEWS)
+        if _is_client_constructor(match["ctor"][0], names)
+    ]
+    if not news:
+        return None
+    module = _Module(source, _global_aliases(source), news)
+    module.collect_client_names(clients)
+    module.caches = module.find_cache()
+    return module
+
+
+def check(source: SourceFile, ctx: RuleContext) -> None:
+    if source.is_declaration_file:
+        return
+    module = _analyse(source, ctx.list_option("clients"))
+    if module is None:
+        return
+    for new in module.news:
+        constructor = text(unwrap(new.child_by_field_name("constructor") or new))
+        if runtime_function(new) is None:
+            if not module.caches:
+                ctx.report(new, name=constructor, problem=_MODULE_LEVEL)
+        elif not module.is_stored(new):
+            ctx.report(new, name=constructor, problem=_PER_CALL)
