@@ -1,0 +1,205 @@
+"""The three Prisma performance rules: what fixtures cannot say (columns, messages,
+the loop kinds named in them, generic calls the grammar misparses, deep nesting)."""
+
+from __future__ import annotations
+
+import pytest
+from rule_harness import run_rule_on_source
+
+from nextaudit.findings import Finding
+
+LOOP = "prisma-query-in-loop"
+UNBOUNDED = "prisma-unbounded-findmany"
+SINGLETON = "prisma-client-singleton"
+IN_IDS = "`findMany({ where: { id: { in: ids } } })`"
+
+
+def run(rule: str, code: str, path: str = "lib/data.ts") -> list[Finding]:
+    found = run_rule_on_source(rule, code, path)
+    assert all(f.rule_id == rule for f in found)
+    return found
+
+
+def span(finding: Finding) -> tuple[int, int, int, int]:
+    loc = finding.location
+    return (loc.line, loc.column, loc.end_line, loc.end_column)
+
+
+# --- prisma-query-in-loop --------------------------------------------------------------
+def test_loop_finding_is_on_the_callee_and_names_query_loop_and_fix() -> None:
+    code = "for (const id of ids) {\n  await prisma.user.findUnique({ where: { id } });\n}\n"
+    [finding] = run(LOOP, code)
+    assert span(finding) == (2, 9, 2, 31)
+    assert finding.snippet == "prisma.user.findUnique"
+    assert finding.message == (
+        "`prisma.user.findUnique` inside a `for...of` loop runs N queries (N+1): "
+        f"load them in one query with {IN_IDS} or `include` the relation"
+    )
+
+
+def test_promise_all_of_map_says_n_parallel_queries() -> None:
+    code = "await Promise.all(users.map((u) => db.post.count({ where: { authorId: u.id } })));\n"
+    [finding] = run(LOOP, code)
+    assert finding.message.startswith(
+        "`db.post.count` inside `Promise.all(xs.map(...))` runs N parallel queries: "
+    )
+    assert "N+1" not in finding.message
+
+
+@pytest.mark.parametrize(
+    ("code", "where"),
+    [
+        ("for (let i = 0; i < n; i++) prisma.user.create({ data });", "inside a `for` loop"),
+        ("for (const k in o) prisma.user.create({ data });", "inside a `for...in` loop"),
+        ("for await (const r of s) prisma.user.create({ data });", "`for await...of` loop"),
+        ("while (more) prisma.user.create({ data });", "inside a `while` loop"),
+        ("do prisma.user.create({ data }); while (more);", "inside a `do...while` loop"),
+        ("rows.forEach((r) => prisma.user.create({ data: r }));", "a `.forEach()` callback"),
+    ],
+)
+def test_message_names_the_loop_and_suggests_create_many(code: str, where: str) -> None:
+    [finding] = run(LOOP, code + "\n")
+    assert where in finding.message
+    assert finding.message.endswith(
+        "insert them in one query with `createMany` (or `createManyAndReturn`)"
+    )
+
+
+def test_generic_raw_query_in_a_loop_is_found_despite_the_grammar() -> None:
+    # tree-sitter-typescript misparses `x.$queryRaw<T>`...``; the call is still found.
+    code = (
+        "for (const id of ids) {\n  const rows = await prisma.$queryRaw<Row[]>`SELECT ${id}`;\n}\n"
+    )
+    [finding] = run(LOOP, code)
+    assert finding.location.line == 2
+    assert finding.message.startswith("`prisma.$queryRaw` inside a `for...of` loop")
+
+
+def test_batched_transaction_forms_are_not_flagged() -> None:
+    code = (
+        "await prisma.$transaction(ids.map((id) => prisma.user.delete({ where: { id } })));\n"
+        "await tx.$transaction([...ids.map((id) => prisma.post.delete({ where: { id } }))]);\n"
+        "const ops = [];\n"
+        "for (const id of ids) ops.push(prisma.like.delete({ where: { id } }));\n"
+        "await prisma.$transaction(ops);\n"
+    )
+    assert run(LOOP, code) == []
+
+
+def test_loop_rule_survives_deep_nesting() -> None:
+    depth = 3000
+    code = "for (const x of xs) {" + "{" * depth + "prisma.user.create({});" + "}" * depth + "}\n"
+    [finding] = run(LOOP, code)
+    assert (finding.location.line, finding.location.column) == (
+        1,
+        len("for (const x of xs) {") + depth + 1,
+    )
+
+
+# --- prisma-unbounded-findmany ---------------------------------------------------------
+def test_unbounded_finding_is_on_the_call_with_its_message() -> None:
+    code = "const rows = await prisma.post.findMany({ where: { published: true } });\n"
+    [finding] = run(UNBOUNDED, code)
+    assert span(finding) == (1, 20, 1, 72)
+    assert finding.message == (
+        "`prisma.post.findMany` has no `take`: it loads every matching row; "
+        "paginate it with `take` (and `cursor` or `skip`)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "flagged"),
+    [
+        ("db.user.findMany();", True),
+        ("db.user.findMany({});", True),
+        ("db.user.findMany({ take: 10 });", False),
+        ("db.user.findMany({ take });", False),
+        ("db.user.findMany({ 'take': 10 });", False),
+        ("db.user.findMany(args);", False),
+        ("db.user.findMany({ ...args });", False),
+        ("db.user.findMany({ [key]: 10 });", False),
+        ("db.user.findMany({ take: undefined });", True),
+        ("db.user.findMany({ take: undefined, ...page });", False),
+        ("db.user.findMany({ ...page, take: undefined });", True),
+        ("db.user.findMany({ include: { posts: { take: 1 } } });", True),
+        ("db.user.findMany({ where: { id: { in: ids } } });", False),
+        ("db.user.findMany({ where: { teamId: { in: ids } } });", True),
+        ("await db.user.findMany<Prisma.UserFindManyArgs>({ where });", True),
+        ("db.user.findFirst({});", False),
+        ("repo.user.findMany();", False),
+    ],
+)
+def test_what_counts_as_a_take(code: str, flagged: bool) -> None:
+    assert bool(run(UNBOUNDED, code + "\n")) is flagged
+
+
+# --- prisma-client-singleton -----------------------------------------------------------
+def test_module_level_client_without_cache_is_flagged_on_the_new_expression() -> None:
+    code = (
+        'import { PrismaClient as PC } from "@/generated/prisma";\nexport const db = new PC({});\n'
+    )
+    [finding] = run(SINGLETON, code)
+    assert span(finding) == (2, 19, 2, 29)
+    assert finding.snippet == "new PC({})"
+    assert finding.message == (
+        "`new PC()` at module level is not cached on `globalThis`, so every hot reload opens "
+        "another connection pool: keep one client per process, cached on `globalThis` "
+        "(`globalForPrisma.prisma ?? new PrismaClient()`), and import it"
+    )
+
+
+def test_client_created_per_call_says_so() -> None:
+    code = (
+        'import { PrismaClient } from "@prisma/client";\n'
+        "export async function GET() {\n"
+        "  const prisma = new PrismaClient();\n"
+        "  return Response.json(await prisma.user.count());\n"
+        "}\n"
+    )
+    [finding] = run(SINGLETON, code, "app/api/users/route.ts")
+    assert span(finding)[:2] == (3, 18)
+    assert finding.message.startswith(
+        "`new PrismaClient()` inside a function opens another connection pool on every call: "
+    )
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # The standard Next.js pattern.
+        "const g = globalThis as unknown as { prisma: PrismaClient };\n"
+        "export const prisma = g.prisma ?? new PrismaClient();\n"
+        'if (process.env.NODE_ENV !== "production") g.prisma = prisma;\n',
+        # `global.prisma` with `||`.
+        "export const prisma = global.prisma || new PrismaClient();\n",
+        # A cast of globalThis and a dunder name.
+        "export const prisma = (globalThis as any).__prisma ??= new PrismaClient();\n",
+        # declare global + logical assignment.
+        "declare global { var prisma: PrismaClient | undefined }\n"
+        "globalThis.prisma ||= new PrismaClient();\n",
+        # A lazy factory storing on globalThis.
+        "export function getPrisma() {\n"
+        "  if (!globalThis.prisma) globalThis.prisma = new PrismaClient();\n"
+        "  return globalThis.prisma;\n"
+        "}\n",
+        # A module-level variable checked first.
+        "let client: PrismaClient | undefined;\n"
+        "export function db() { return (client ??= new PrismaClient()); }\n",
+    ],
+)
+def test_cached_clients_pass(code: str) -> None:
+    imports = 'import { PrismaClient } from "@prisma/client";\n'
+    assert run(SINGLETON, imports + code) == []
+
+
+def test_singleton_rule_survives_deep_nesting() -> None:
+    depth = 3000
+    code = (
+        "export function make() {\n  return "
+        + "(" * depth
+        + "new PrismaClient()"
+        + ")" * depth
+        + ";\n}\n"
+    )
+    [finding] = run(SINGLETON, code)
+    assert (finding.location.line, finding.location.column) == (2, len("  return ") + depth + 1)
