@@ -319,6 +319,26 @@ def delegates_elsewhere(handler: RouteHandler, source: SourceFile) -> bool:
     return any(_passes_name(a, handler.request) for a in call_arguments(call))
 
 
+_REFERENCES = """
+(identifier) @ref
+(shorthand_property_identifier) @ref
+"""
+# Names a constant response may use: the response classes and what is always global.
+_CONSTANT_NAMES = _RESPONSE_CLASSES | {"undefined", "Headers", "JSON"}
+
+
+def returns_constant(handler: RouteHandler, source: SourceFile) -> bool:
+    """The handler's body refers to nothing but the response classes: it returns the
+    same literal response to everyone (`new Response(null, { status: 204 })`,
+    `Response.json({ status: "ok" })`) and reads or changes nothing."""
+    if handler.function is None:
+        return False
+    body = function_body(handler.function)
+    if body is None:
+        return False
+    return all(text(n) in _CONSTANT_NAMES for n in source.nodes(_REFERENCES, "ref", body))
+
+
 # --- middleware -------------------------------------------------------------------------
 
 

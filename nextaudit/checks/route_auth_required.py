@@ -6,7 +6,7 @@ import re
 
 import tree_sitter as ts
 
-from nextaudit.analysis.flow import handlers
+from nextaudit.analysis.flow import RouteHandler, handlers
 from nextaudit.analysis.guards import (
     CalleePath,
     GuardMatcher,
@@ -15,9 +15,20 @@ from nextaudit.analysis.guards import (
     delegates_elsewhere,
     extends_default,
     is_api_route,
+    returns_constant,
 )
+from nextaudit.analysis.nextjs import local_declarations
 from nextaudit.analysis.paths import glob_match
-from nextaudit.analysis.syntax import call_arguments, callee_name, string_value
+from nextaudit.analysis.syntax import (
+    call_arguments,
+    callee_name,
+    function_body,
+    function_parameters,
+    parameter_pattern,
+    string_value,
+    text,
+    unwrap,
+)
 from nextaudit.context import RuleContext
 from nextaudit.source import SourceFile
 
@@ -30,10 +41,25 @@ _AUTH_WORD = re.compile(r"[Aa][Uu][Tt][Hh](?!ors?(?![a-z]))")
 # - JWT verification anywhere along the callee (`jwtVerify()`, `jwt.verify()`);
 _JWT_WORD = re.compile(r"jwt", re.IGNORECASE)
 # - a verifier, whether a function or a method (`stripe.webhooks.constructEvent()`,
-#   `crypto.timingSafeEqual()`, `verifyIdToken()`, `svix.verifyWebhook()`);
+#   `crypto.timingSafeEqual()`, `crypto.createHmac()`, `verifyIdToken()`,
+#   `svix.verifyWebhook()`);
 _VERIFIER = re.compile(
     r"(?:verify|validate|check)\w*(?:Token|Signature|Webhook|ApiKey|Key|Hmac|Secret)"
-    r"|constructEvent(?:Async)?|timingSafeEqual"
+    r"|constructEvent(?:Async)?|timingSafeEqual|createHmac"
+)
+# - a predicate or assertion about a credential or a permission (`hasCronSecret(req)`,
+#   `isAdmin()`, `hasPermission(user, "x")`, `checkAccess()`);
+_CREDENTIAL_CHECK = re.compile(
+    r"(?:has|is|verify|validate|check|assert|ensure|require)\w*"
+    r"(?:Secret|Signature|ApiKey|Hmac|Permission|Permissions|Access|Admin)\w*"
+)
+# - a wrapper named for the principal or credential it resolves (`withAdmin(h)`,
+#   `withCron(h)`, `withTeam(h)`, `withPartnerProfile(h)`, `withPublishableKey(h)`), but
+#   not `withErrorHandling`, `withLogging`, `withCors`, `withValidation`;
+_PRINCIPAL_WRAPPER = re.compile(
+    r"with\w*(?:Admin|Cron|Token|Key|Secret|Signature|Session|User|Workspace|Team|Org"
+    r"|Organization|Tenant|Account|Member|Owner|Role|Permission|Profile|Protected|Private"
+    r"|Guard|Secure|Verified|Signed|Internal)\w*"
 )
 # - a plain call of a session reader or a guard helper (`getIronSession()`,
 #   `getKindeServerSession()`, `requireAdmin()`, `getUserFromRequest(req)`); as methods
@@ -50,9 +76,10 @@ _GUARD_FUNCTION = re.compile(
     re.VERBOSE,
 )
 # - reading a credential: `headers.get("authorization")`, `cookies.get("session")`,
-#   `searchParams.get("secret")` (cron jobs, API keys, webhook signatures).
+#   `searchParams.get("secret")`, `headers.get("x-shopify-hmac-sha256")` (cron jobs,
+#   API keys, webhook signatures).
 _CREDENTIAL = re.compile(
-    r"authorization|api[-_]?key|secret|signature|session"
+    r"authorization|api[-_]?key|secret|signature|hmac|session"
     r"|^(?:x-)?(?:auth|access|bearer|id)?[-_]?token$|^x-user[-_]?id$",
     re.IGNORECASE,
 )
@@ -66,7 +93,7 @@ def names_auth(path: CalleePath) -> bool:
     last = path[-1]
     if last is None:
         return False
-    if _VERIFIER.fullmatch(last):
+    if any(r.fullmatch(last) for r in (_VERIFIER, _CREDENTIAL_CHECK, _PRINCIPAL_WRAPPER)):
         return True
     return len(path) == 1 and _GUARD_FUNCTION.fullmatch(last) is not None
 
@@ -93,21 +120,87 @@ def rule_guards(ctx: RuleContext) -> Guards:
     return Guards(functions, wrappers)
 
 
+# What a wrapper that authenticated puts on the request or in the handler's arguments
+# (NextAuth's `req.auth`, `withWorkspace(async ({ session }) => ...)`): the handler reads
+# it, so the wrapper is an auth wrapper whatever its name.
+PRINCIPAL_KEYS = frozenset({"auth", "session", "user", "userId", "currentUser", "principal"})
+_MEMBER_READS = """
+(member_expression
+  object: (identifier) @object
+  property: (property_identifier) @property)
+"""
+_DESTRUCTURED = """
+(variable_declarator name: (object_pattern) @pattern value: (identifier) @object)
+"""
+
+
+def _pattern_keys(pattern: ts.Node) -> set[str]:
+    keys: set[str] = set()
+    for child in pattern.named_children:
+        if child.type == "shorthand_property_identifier_pattern":
+            keys.add(text(child))
+        elif child.type in ("pair_pattern", "object_assignment_pattern"):
+            key = child.child_by_field_name("key") or child.child_by_field_name("left")
+            if key is not None:
+                keys.add(text(key))
+    return keys
+
+
+def reads_principal(handler: RouteHandler, source: SourceFile) -> bool:
+    """A wrapped handler reads the caller's identity from its arguments."""
+    function = handler.function
+    if function is None or not handler.wrappers:
+        return False
+    names: set[str] = set()
+    for param in function_parameters(function):
+        pattern = parameter_pattern(param)
+        if pattern.type == "object_pattern":
+            if _pattern_keys(pattern) & PRINCIPAL_KEYS:
+                return True
+        elif pattern.type == "identifier":
+            names.add(text(pattern))
+    body = function_body(function)
+    if body is None or not names:
+        return False
+    for match in source.matches(_MEMBER_READS, body):
+        if text(match["object"][0]) in names and text(match["property"][0]) in PRINCIPAL_KEYS:
+            return True
+    for match in source.matches(_DESTRUCTURED, body):
+        if (
+            text(match["object"][0]) in names
+            and _pattern_keys(match["pattern"][0]) & PRINCIPAL_KEYS
+        ):
+            return True
+    return False
+
+
+def is_force_static(source: SourceFile) -> bool:
+    """`export const dynamic = "force-static"`."""
+    value = local_declarations(source).get("dynamic")
+    return value is not None and string_value(unwrap(value)) == "force-static"
+
+
 def check(source: SourceFile, ctx: RuleContext) -> None:
     if not source.is_route_file or not is_api_route(source.rel_path):
         return
     if glob_match(source.rel_path, ctx.list_option("public-routes")):
         return
-    guards = rule_guards(ctx)
-    matcher = GuardMatcher(source, guards)
+    matcher = GuardMatcher(source, rule_guards(ctx))
+    static = is_force_static(source)
     for handler in handlers(source):
         if handler.name == "OPTIONS":  # a CORS preflight carries no credentials
             continue
-        if matcher.is_guarded(handler):
+        if static and handler.name in ("GET", "HEAD"):
+            continue  # rendered once at build time, for everyone: public by design
+        if matcher.is_guarded(handler) or reads_principal(handler, source):
             continue
         # A handler implemented elsewhere (`export { GET } from "./x"`, a handler
         # passed in from an import) or forwarding its request to an imported function
-        # has no body here to judge.
-        if handler.function is None or delegates_elsewhere(handler, source):
+        # has no body here to judge; one that returns a constant exposes nothing.
+        if (
+            handler.function is None
+            or delegates_elsewhere(handler, source)
+            or returns_constant(handler, source)
+        ):
             continue
         ctx.report(handler.name_node, method=handler.name)

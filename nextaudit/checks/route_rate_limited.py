@@ -1,0 +1,65 @@
+"""route-rate-limited: a mutating `app/api/` handler that nothing rate-limits."""
+
+from __future__ import annotations
+
+import re
+
+from nextaudit.analysis.flow import handlers
+from nextaudit.analysis.guards import (
+    CalleePath,
+    GuardMatcher,
+    Guards,
+    NamePatterns,
+    delegates_elsewhere,
+    extends_default,
+    is_api_route,
+    middleware_guards,
+    returns_constant,
+)
+from nextaudit.context import RuleContext
+from nextaudit.source import SourceFile
+
+MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Evidence of rate limiting beyond the configured names (precision first): any name
+# along the callee that speaks of it (`checkRateLimit()`, `withRateLimit(h)`,
+# `rateLimiter.consume(ip)`, `limiter.check(10, ip)`, `throttle()`), and Arcjet's
+# `aj.protect(req)`.
+_LIMIT_WORD = re.compile(r"rate[-_]?limit|limiter|throttl", re.IGNORECASE)
+_ARCJET_RECEIVERS = frozenset({"aj", "arcjet"})
+
+
+def names_limiter(path: CalleePath) -> bool:
+    if any(n is not None and _LIMIT_WORD.search(n) for n in path):
+        return True
+    return len(path) == 2 and path[0] in _ARCJET_RECEIVERS and path[1] == "protect"
+
+
+def rule_guards(ctx: RuleContext) -> Guards:
+    limiters = NamePatterns.parse(ctx.list_option("limiters"))
+    # The extra evidence widens the default list; replacing the list takes exact control.
+    if extends_default(ctx.list_option("limiters"), ctx.rule.options["limiters"].default):
+        return Guards(limiters, name_hint=names_limiter)
+    return Guards(limiters)
+
+
+def check(source: SourceFile, ctx: RuleContext) -> None:
+    if not source.is_route_file or not is_api_route(source.rel_path):
+        return
+    mutating = [h for h in handlers(source) if h.name in MUTATING_METHODS]
+    if not mutating:
+        return
+    guards = rule_guards(ctx)
+    if middleware_guards(source, guards):
+        return
+    matcher = GuardMatcher(source, guards)
+    for handler in mutating:
+        if matcher.is_guarded(handler):
+            continue
+        # Implemented or delegated elsewhere, or a constant reply: nothing to limit.
+        if (
+            handler.function is None
+            or delegates_elsewhere(handler, source)
+            or returns_constant(handler, source)
+        ):
+            continue
+        ctx.report(handler.name_node, method=handler.name)
