@@ -1,0 +1,182 @@
+"""High-confidence secret formats, as a pure text matcher, and the redaction every
+output must apply to them.
+
+`find_secret(text)` finds the first key in a piece of text (a string literal's value);
+`redact(value)` is the only form in which a secret may ever be shown; `redact_secrets`
+rewrites any text (a snippet, a message) so that no key in it survives whole.
+
+A key may sit anywhere in the text (`"Bearer sk-..."`, a URL's query string) but must
+start a token: the character before it, if any, is not a letter or a digit, so
+`risk-assessment-...` never yields `sk-...`, nor `TASKIA...` an `AKIA` key.
+
+Obvious placeholders are not keys: a body made of one repeated character
+(`sk-xxxxxxxx...`), a run of six or more `x`, the words `your`, `placeholder`,
+`replace`, `changeme`, `redacted`, `*` masks, a key cut short by `...`/`…`, or one
+written between `<` and `>`. A body that reads like a kebab-case phrase (separators,
+no digit, no capital: `sk-learn-pipeline-configuration`) is prose, not a key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Rules whose findings locate a secret: reporters must never show the source text of
+# their span (code frames mask it; the finding's snippet is already redacted).
+SECRET_RULES = frozenset({"no-hardcoded-secret"})
+
+SHOWN_CHARACTERS = 4
+ELLIPSIS = "…"
+
+# A key starts a token: nothing alphanumeric right before it.
+_START = r"(?<![A-Za-z0-9])"
+# ... and ends one (for formats whose body is plain alphanumerics).
+_END = r"(?![A-Za-z0-9])"
+
+
+@dataclass(frozen=True)
+class KeyFormat:
+    """One key format: `marker` is a plain substring every key of the format contains
+    (a cheap test before the regex runs); the regex's `body` group is what follows the
+    fixed prefix, the part placeholders are judged on."""
+
+    kind: str
+    marker: str
+    pattern: re.Pattern[str]
+
+
+def _format(kind: str, marker: str, regex: str) -> KeyFormat:
+    return KeyFormat(kind, marker, re.compile(regex))
+
+
+# Lengths: real keys are longer than these minimums; the minimums are what RULES.md
+# names (`sk-` + 20, `AIza` + 35, `AKIA` + 16) or a margin below the real length that
+# still rules out words (GitHub classic tokens have 36 characters after the prefix,
+# 30 are required; fine-grained ones 82, 22 are required; Stripe keys 24 or 99, 16 are
+# required; Slack tokens are dozens long, 10 are required).
+KEY_FORMATS: tuple[KeyFormat, ...] = (
+    _format("Anthropic API key", "sk-ant-", _START + r"sk-ant-(?P<body>[A-Za-z0-9_-]{20,})"),
+    _format("OpenAI project API key", "sk-proj-", _START + r"sk-proj-(?P<body>[A-Za-z0-9_-]{20,})"),
+    # `sk-ant-` and `sk-proj-` keys count their 20 characters after their own prefix.
+    _format("OpenAI API key", "sk-", _START + r"sk-(?!ant-|proj-)(?P<body>[A-Za-z0-9_-]{20,})"),
+    _format(
+        "GitHub personal access token", "ghp_", _START + r"ghp_(?P<body>[A-Za-z0-9]{30,})" + _END
+    ),
+    _format("GitHub OAuth token", "gho_", _START + r"gho_(?P<body>[A-Za-z0-9]{30,})" + _END),
+    _format(
+        "GitHub app installation token", "ghs_", _START + r"ghs_(?P<body>[A-Za-z0-9]{30,})" + _END
+    ),
+    _format(
+        "GitHub user-to-server token", "ghu_", _START + r"ghu_(?P<body>[A-Za-z0-9]{30,})" + _END
+    ),
+    _format("GitHub refresh token", "ghr_", _START + r"ghr_(?P<body>[A-Za-z0-9]{30,})" + _END),
+    _format(
+        "GitHub fine-grained personal access token",
+        "github_pat_",
+        _START + r"github_pat_(?P<body>[A-Za-z0-9_]{22,})" + _END,
+    ),
+    _format("AWS access key ID", "AKIA", _START + r"AKIA(?P<body>[0-9A-Z]{16})" + _END),
+    _format("Stripe live secret key", "sk_live_", _START + r"sk_live_(?P<body>[A-Za-z0-9]{16,})"),
+    _format(
+        "Stripe live restricted key", "rk_live_", _START + r"rk_live_(?P<body>[A-Za-z0-9]{16,})"
+    ),
+    _format("Slack token", "xox", _START + r"xox[abpr]-(?P<body>[A-Za-z0-9-]{10,})"),
+    _format("Google API key", "AIza", _START + r"AIza(?P<body>[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])"),
+    # The header alone (`"-----BEGIN PRIVATE KEY-----\n" + body`, `.replace(header, "")`)
+    # is code that handles a key, not a key: some key material must follow it, after
+    # line breaks (real or written `\n`) and the `Proc-Type:`/`DEK-Info:` headers of
+    # encrypted keys.
+    _format(
+        "PEM private key",
+        "PRIVATE KEY-----",
+        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+        r"(?:\s|\\[nr])*(?:[A-Za-z-]+:[^\n\\]*(?:\s|\\[nr])+)*"
+        r"(?P<body>[A-Za-z0-9+/=]{4,}(?:(?:\s|\\[nr])+[A-Za-z0-9+/=]+)*)"
+        r"(?:(?:\s|\\[nr])*-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)?",
+    ),
+)
+
+_PLACEHOLDER_WORDS = re.compile(r"your|placeholder|replace|changeme|redacted|x{6,}", re.IGNORECASE)
+_SEPARATORS = re.compile(r"[-_]")
+_MASKS_AFTER = ("...", ELLIPSIS, "*", ">")
+
+
+@dataclass(frozen=True)
+class SecretMatch:
+    """A key found in a text: its kind and where it is in that text."""
+
+    kind: str
+    start: int
+    end: int
+    value: str
+
+    @property
+    def redacted(self) -> str:
+        return redact(self.value)
+
+
+def redact(value: str) -> str:
+    """At most the first 4 characters of `value`, then `…`; never more than half of a
+    short value."""
+    shown = min(SHOWN_CHARACTERS, len(value) // 2)
+    return value[:shown] + ELLIPSIS
+
+
+def find_secrets(text: str) -> list[SecretMatch]:
+    """Every key in `text`, in order of position (overlaps resolved to the earliest)."""
+    found: list[SecretMatch] = []
+    for key_format in KEY_FORMATS:
+        if key_format.marker not in text:
+            continue
+        for match in key_format.pattern.finditer(text):
+            if not _is_placeholder(text, match):
+                found.append(SecretMatch(key_format.kind, match.start(), match.end(), match[0]))
+    found.sort(key=lambda m: (m.start, -m.end))
+    kept: list[SecretMatch] = []
+    for secret in found:
+        if not kept or secret.start >= kept[-1].end:
+            kept.append(secret)
+    return kept
+
+
+def find_secret(text: str) -> SecretMatch | None:
+    """The first key in `text`, or None."""
+    secrets = find_secrets(text)
+    return secrets[0] if secrets else None
+
+
+def redact_secrets(text: str) -> str:
+    """`text` with every key in it replaced by its redacted form (for any output that
+    quotes source text a secret may sit in)."""
+    secrets = find_secrets(text)
+    if not secrets:
+        return text
+    parts: list[str] = []
+    position = 0
+    for secret in secrets:
+        parts.append(text[position : secret.start])
+        parts.append(secret.redacted)
+        position = secret.end
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def _is_placeholder(text: str, match: re.Match[str]) -> bool:
+    body = match["body"]
+    letters = _SEPARATORS.sub("", body)
+    if len(set(letters.lower())) <= 1 or _PLACEHOLDER_WORDS.search(body):
+        return True
+    if _reads_like_a_phrase(body):
+        return True
+    before = text[match.start() - 1 : match.start()]
+    return before == "<" or text.startswith(_MASKS_AFTER, match.end())
+
+
+def _reads_like_a_phrase(body: str) -> bool:
+    """`learn-pipeline-configuration`: separated lowercase words. Random key bodies
+    always hold digits or capitals."""
+    return (
+        _SEPARATORS.search(body) is not None
+        and not any(c.isdigit() for c in body)
+        and not any(c.isupper() for c in body)
+    )
