@@ -189,12 +189,26 @@ def member_chain(node: ts.Node) -> list[str] | None:
             return None
 
 
-def callee_name(call: ts.Node) -> str | None:
-    """Last name of a call's callee: `a.b.c()` -> "c", `f()` -> "f"."""
+def callee(call: ts.Node) -> ts.Node | None:
+    """A call's callee, unwrapped. tree-sitter-typescript parses `await f<T>(x)` as a
+    call whose function is `await f`; the callee is then `f` (the await belongs to the
+    whole call, which callers find by looking at the call's parent as usual)."""
     function = call.child_by_field_name("function")
     if function is None:
         return None
     function = unwrap(function)
+    if function.type == "await_expression" and call.child_by_field_name("type_arguments"):
+        inner = [c for c in function.named_children if c.type != "comment"]
+        if inner:
+            function = unwrap(inner[0])
+    return function
+
+
+def callee_name(call: ts.Node) -> str | None:
+    """Last name of a call's callee: `a.b.c()` -> "c", `f()` -> "f"."""
+    function = callee(call)
+    if function is None:
+        return None
     if function.type == "identifier":
         return text(function)
     if function.type == "member_expression":
