@@ -7,6 +7,7 @@ whole; the temporary projects the CLI scans do.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -387,3 +388,34 @@ def test_another_rules_snippet_does_not_carry_a_secret(tmp_path: Path) -> None:
             " should pass snippets through nextaudit.analysis.secrets.redact_secrets"
         )
     _assert_no_secret(_without_rule_help("json", output), [key], "json")
+
+
+def test_code_frames_mask_a_secret_whose_finding_the_baseline_absorbed(tmp_path: Path) -> None:
+    """A baselined secret finding is dropped before reporting; the code frame of a
+    finding on a neighbouring line must still not show the key."""
+    from nextaudit.config import load_config
+    from nextaudit.registry import default_registry
+    from nextaudit.report import render
+    from nextaudit.runner import RunOptions, run
+
+    fake = FAKES[0]
+    source = tmp_path / "lib" / "a.ts"
+    source.parent.mkdir(parents=True)
+    source.write_text(f'export const documented = "{fake.value}";\n', encoding="utf-8")
+    config = load_config(None, default_registry(), tmp_path)
+    baseline = tmp_path / "baseline.json"
+    options = RunOptions(cwd=tmp_path, repo_root=tmp_path, jobs=1, baseline=baseline)
+    run(config, [tmp_path], dataclasses.replace(options, update_baseline=True))
+    source.write_text(
+        f'export const documented = "{fake.value}";\nexport let a: any;\n', encoding="utf-8"
+    )
+    result = run(config, [tmp_path], options)
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", render("text", result, terminal=True, width=160))
+    assert "export let a: any;" in plain  # the neighbouring finding's frame is shown
+    if fake.value in plain:
+        pytest.xfail(
+            "text reporter: frames mask only the spans of findings it is given; a secret"
+            " whose finding the baseline absorbed shows in a neighbour's frame (mask"
+            " nextaudit.analysis.secrets.find_secrets spans in every frame line)"
+        )
+    _assert_no_secret(plain, [fake], "text (terminal, baselined)")
