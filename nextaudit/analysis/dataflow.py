@@ -133,24 +133,38 @@ def parameter_bindings(function: ts.Node, index: int) -> list[ts.Node]:
     return [node for _name, node in pattern_names(params[index])]
 
 
-def called_function(call: ts.Node) -> ts.Node | None:
+def called_function(
+    call: ts.Node, cache: dict[tuple[int, str], ts.Node | None] | None = None
+) -> ts.Node | None:
     """The function a plain `f(...)` call invokes when this file declares `f` in a scope
     around the call: a top-level or nested `function f` or `const f = (...) => ...`.
-    None for methods, parameters, imports and anything else."""
+    None for methods, parameters, imports and anything else. Pass the same `cache` for
+    the calls of one file: each scope is then searched once per name."""
     callee = call.child_by_field_name("function")
     if callee is None or unwrap(callee).type != "identifier":
         return None
     name = text(unwrap(callee))
+    climbed: list[ts.Node] = []
+    found: ts.Node | None = None
     current = parent_of(call)
     while current is not None:
+        key = (current.id, name)
+        if cache is not None and key in cache:
+            found = cache[key]
+            break
+        climbed.append(current)
         if current.type in ("statement_block", "program"):
             declared = declared_in_statements(current, name)
             if declared is not None:
-                return _declared_function(declared)
+                found = _declared_function(declared)
+                break
         elif _declares_non_function(current, name):
-            return None  # a parameter, caught error or loop variable: any function at all
+            break  # a parameter, caught error or loop variable: any function at all
         current = parent_of(current)
-    return None
+    if cache is not None:
+        for scope in climbed:
+            cache[(scope.id, name)] = found
+    return found
 
 
 def _declares_non_function(scope: ts.Node, name: str) -> bool:

@@ -23,6 +23,7 @@ from nextaudit.analysis.flow import handlers
 from nextaudit.analysis.imports import import_bindings
 from nextaudit.analysis.prisma import PrismaCall, prisma_calls
 from nextaudit.analysis.syntax import (
+    FUNCTION_LITERAL_TYPES,
     call_arguments,
     function_parameters,
     member_chain,
@@ -139,6 +140,24 @@ def _body_read(expression: ts.Node) -> ts.Node | None:
     return call if call.child_by_field_name("function") == member else None
 
 
+_FUNCTION_NAMES = """
+[(function_declaration name: (identifier) @name)
+ (generator_function_declaration name: (identifier) @name)
+ (variable_declarator name: (identifier) @name value: (_) @value)]
+"""
+
+
+def _function_names(source: SourceFile) -> frozenset[str]:
+    """Names this file binds to a function, at any depth."""
+    names: set[str] = set()
+    for match in source.matches(_FUNCTION_NAMES):
+        value = match.get("value")
+        if value and unwrap(value[0]).type not in FUNCTION_LITERAL_TYPES:
+            continue
+        names.add(text(match["name"][0]))
+    return frozenset(names)
+
+
 def _key_name(pair: ts.Node) -> str | None:
     key = pair.child_by_field_name("key")
     if key is None:
@@ -164,11 +183,23 @@ class _Analysis:
             for b in import_bindings(source)
             if b.imported not in ("*", "default")
         }
+        self.function_names = _function_names(source)
+        self.scopes: dict[tuple[int, str], ts.Node | None] = {}
         self.validating_params: dict[tuple[ts.Node, int], bool] = {}
         self.helpers: dict[tuple[ts.Node, int], HelperBody] = {}
         self.mass_helpers: set[tuple[ts.Node, int]] = set()
         self.unvalidated: dict[ts.Node, None] = {}
         self.mass: dict[ts.Node, tuple[str, str]] = {}
+
+    def local_function(self, call: ts.Node) -> ts.Node | None:
+        """The same-file function a plain `f(...)` call invokes (see `called_function`);
+        names the file never declares as a function are answered without climbing."""
+        if call.type != "call_expression":
+            return None
+        callee = call.child_by_field_name("function")
+        if callee is None or text(unwrap(callee)) not in self.function_names:
+            return None
+        return called_function(call, self.scopes)
 
     # --- validators ---------------------------------------------------------------
     def is_validator(self, call: ts.Node) -> bool:
@@ -183,7 +214,7 @@ class _Analysis:
             return False
         if self.is_validator(call):
             return True
-        target = called_function(call)
+        target = self.local_function(call)
         if target is None or depth >= MAX_DEPTH:
             return False
         key = (target, index)
@@ -227,7 +258,7 @@ class _Analysis:
 
     def helper(self, call: ts.Node, index: int, depth: int) -> HelperBody:
         """A same-file function the request is passed to, e.g. `readBody(req)`."""
-        target = called_function(call)
+        target = self.local_function(call)
         if target is None or depth >= MAX_DEPTH:
             return HelperBody()
         key = (target, index)
@@ -272,7 +303,7 @@ class _Analysis:
                 node, operation, key = found
                 self.mass[node] = (operation, key)
         for call, index in whole.arguments:
-            target = called_function(call) if call.type == "call_expression" else None
+            target = self.local_function(call)
             if target is None or depth >= MAX_DEPTH or (target, index) in self.mass_helpers:
                 continue
             self.mass_helpers.add((target, index))
