@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 class _Options:
     """Typed access to a rule's effective options (already validated by config)."""
 
-    def __init__(self, rule: Rule, options: Mapping[str, object]) -> None:
+    def __init__(self, rule: Rule, severity: Severity, options: Mapping[str, object]) -> None:
         self.rule = rule
+        self.severity = severity
         self.options = options
 
     def option(self, name: str) -> object:
@@ -41,6 +42,31 @@ class _Options:
         value = self.option(name)
         return [str(v) for v in value] if isinstance(value, list) else []
 
+    def make_finding(
+        self,
+        path: str,
+        location: Location,
+        message: str | None,
+        severity: Severity | None,
+        snippet: str,
+        fields: Mapping[str, object],
+    ) -> Finding:
+        """A finding of this rule. Its message and snippet quote source text, so any key
+        in them is redacted here, whichever rule reports it: no output format, cache or
+        baseline can then carry a secret in full."""
+        from nextaudit.analysis.secrets import redact_secrets
+
+        template = message if message is not None else self.rule.message
+        text = template.format(**fields) if fields else template
+        return Finding(
+            rule_id=self.rule.id,
+            severity=severity if severity is not None else self.severity,
+            message=redact_secrets(text),
+            path=path,
+            location=location,
+            snippet=redact_secrets(snippet),
+        )
+
     def regex_option(self, name: str) -> list[UserPattern]:
         from nextaudit.safe_regex import compile_option_regex
 
@@ -59,8 +85,7 @@ class RuleContext(_Options):
         options: Mapping[str, object],
         source: SourceFile,
     ) -> None:
-        super().__init__(rule, options)
-        self.severity = severity
+        super().__init__(rule, severity, options)
         self.source = source
         self.findings: list[Finding] = []
 
@@ -90,16 +115,8 @@ class RuleContext(_Options):
         snippet: str = "",
         **fields: object,
     ) -> None:
-        template = message if message is not None else self.rule.message
         self.findings.append(
-            Finding(
-                rule_id=self.rule.id,
-                severity=severity if severity is not None else self.severity,
-                message=template.format(**fields) if fields else template,
-                path=self.source.path,
-                location=location,
-                snippet=snippet,
-            )
+            self.make_finding(self.source.path, location, message, severity, snippet, fields)
         )
 
 
@@ -107,8 +124,7 @@ class ProjectContext(_Options):
     """Per project-level rule: findings land on any file (package.json, lockfiles...)."""
 
     def __init__(self, rule: Rule, severity: Severity, options: Mapping[str, object]) -> None:
-        super().__init__(rule, options)
-        self.severity = severity
+        super().__init__(rule, severity, options)
         self.findings: list[Finding] = []
 
     def report_at(
@@ -121,14 +137,4 @@ class ProjectContext(_Options):
         snippet: str = "",
         **fields: object,
     ) -> None:
-        template = message if message is not None else self.rule.message
-        self.findings.append(
-            Finding(
-                rule_id=self.rule.id,
-                severity=severity if severity is not None else self.severity,
-                message=template.format(**fields) if fields else template,
-                path=path,
-                location=location,
-                snippet=snippet,
-            )
-        )
+        self.findings.append(self.make_finding(path, location, message, severity, snippet, fields))

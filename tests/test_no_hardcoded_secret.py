@@ -382,11 +382,6 @@ def test_another_rules_snippet_does_not_carry_a_secret(tmp_path: Path) -> None:
     assert RULE in rules
     if rules == {RULE}:
         pytest.skip("no other rule flags this code any more")
-    if key.value in output:
-        pytest.xfail(
-            "another rule's snippet quotes the source whole: the engine or the reporters"
-            " should pass snippets through nextaudit.analysis.secrets.redact_secrets"
-        )
     _assert_no_secret(_without_rule_help("json", output), [key], "json")
 
 
@@ -412,10 +407,4 @@ def test_code_frames_mask_a_secret_whose_finding_the_baseline_absorbed(tmp_path:
     result = run(config, [tmp_path], options)
     plain = re.sub(r"\x1b\[[0-9;]*m", "", render("text", result, terminal=True, width=160))
     assert "export let a: any;" in plain  # the neighbouring finding's frame is shown
-    if fake.value in plain:
-        pytest.xfail(
-            "text reporter: frames mask only the spans of findings it is given; a secret"
-            " whose finding the baseline absorbed shows in a neighbour's frame (mask"
-            " nextaudit.analysis.secrets.find_secrets spans in every frame line)"
-        )
     _assert_no_secret(plain, [fake], "text (terminal, baselined)")

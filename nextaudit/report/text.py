@@ -11,10 +11,11 @@ span is shown as the snippet wherever it appears in any frame of the file.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from nextaudit.findings import Severity
+from nextaudit.findings import Location, Severity
 from nextaudit.report.common import (
     one_line,
     plural,
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-    from nextaudit.findings import Finding, Location
+    from nextaudit.findings import Finding
     from nextaudit.results import RunResult
 
 CONTEXT_LINES = 2
@@ -204,6 +205,9 @@ class _FileView:
             for f in findings
             if is_redacted(f, span_text(lines, f.location))
         ]
+        # Keys the reported findings do not cover (their finding was baselined, or the
+        # rule is off) must not show in a frame either: mask every one in the file.
+        redactions.extend(_secret_redactions(lines))
         return cls(lines, redactions)
 
     def has_line(self, line: int) -> bool:
@@ -237,6 +241,26 @@ class _FileView:
             if last > first:
                 spans.append((first, last, shown))
         return spans
+
+
+def _secret_redactions(lines: list[str]) -> list[_Redaction]:
+    from nextaudit.analysis.secrets import find_secrets
+
+    text = "\n".join(lines)
+    found = find_secrets(text)
+    if not found:
+        return []
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+
+    def position(offset: int) -> tuple[int, int]:
+        row = bisect.bisect_right(starts, offset) - 1
+        return row + 1, offset - starts[row] + 1
+
+    return [
+        _Redaction(Location(*position(s.start), *position(s.end)), s.redacted) for s in found
+    ]
 
 
 def span_text(lines: list[str], loc: Location) -> str:
