@@ -9,7 +9,7 @@ directly or through a local variable or a same-file factory whose call is stored
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 import tree_sitter as ts
@@ -205,17 +205,32 @@ class _Module:
                     helper_call, depth + 1
                 )
             return False
-        return any(
-            self.is_stored(call, depth + 1)
+        return self.calls_are_stored(name, depth + 1)
+
+    def calls_are_stored(self, name: str, depth: int) -> bool:
+        """`name` is called in this file, and every call keeps its result: one call
+        from a request handler is enough to create a client per request."""
+        calls = [
+            call
             for call in self.source.nodes(_IDENTIFIER_CALLS, "call")
             if _callee_text(call) == name
-        )
+        ]
+        return bool(calls) and all(self.is_stored(call, depth) for call in calls)
+
+    def runs_once(self, function: ts.Node | None) -> bool:
+        """A named function whose every same-file call is itself cached
+        (`const client = globalThis.db || getClient()`): whatever it creates, it
+        creates once, like a replica client built beside the cached one."""
+        name = _function_name(function) if function is not None else None
+        return name is not None and self.calls_are_stored(name, 1)
 
     # --- the module's facts --------------------------------------------------------
     def collect_client_names(self, clients: Collection[str]) -> None:
-        """Names that hold a client: option `clients`, variables a `new PrismaClient()`
-        is assigned to, and factories that return one (followed through their calls)."""
+        """Names that hold or build a client: option `clients`, variables a client is
+        assigned to, and named functions that create one (a factory, or a builder that
+        wires a replica into the client it returns), followed through their calls."""
         self.client_names.update(clients)
+        calls = self.source.nodes(_IDENTIFIER_CALLS, "call")
         producers = list(self.news)
         for _ in range(MAX_DEPTH):
             next_producers: list[ts.Node] = []
@@ -224,15 +239,11 @@ class _Module:
                 holder = _holder_name(value)
                 if holder is not None:
                     self.client_names.add(holder)
-                function = _returning_function(value)
-                factory = _function_name(function) if function is not None else None
-                if factory is not None and factory not in self.client_names:
-                    self.client_names.add(factory)
-                    next_producers.extend(
-                        call
-                        for call in self.source.nodes(_IDENTIFIER_CALLS, "call")
-                        if _callee_text(call) == factory
-                    )
+                for function in _enclosing_functions(producer):
+                    builder = _function_name(function)
+                    if builder is not None and builder not in self.client_names:
+                        self.client_names.add(builder)
+                        next_producers.extend(c for c in calls if _callee_text(c) == builder)
             producers = next_producers
 
     def find_cache(self) -> bool:
@@ -339,7 +350,11 @@ def _returning_function(value: ts.Node) -> ts.Node | None:
 
 
 def _enclosing_function(node: ts.Node) -> ts.Node | None:
-    return next((a for a in ancestors(node) if a.type in FUNCTION_TYPES), None)
+    return next(_enclosing_functions(node), None)
+
+
+def _enclosing_functions(node: ts.Node) -> Iterator[ts.Node]:
+    return (a for a in ancestors(node) if a.type in FUNCTION_TYPES)
 
 
 def _function_name(function: ts.Node) -> str | None:
@@ -422,5 +437,5 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
         if runtime_function(new) is None:
             if not module.caches:
                 ctx.report(new, name=constructor, problem=_MODULE_LEVEL)
-        elif not module.is_stored(new):
+        elif not (module.is_stored(new) or module.runs_once(runtime_function(new))):
             ctx.report(new, name=constructor, problem=_PER_CALL)
