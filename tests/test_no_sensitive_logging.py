@@ -72,10 +72,15 @@ def test_messages_and_derived_values_are_not_data() -> None:
 
 
 def test_llm_token_counts_are_not_credentials_by_default() -> None:
-    code = 'console.log("Tokens used:", usage.total_tokens, { maxTokens, promptTokens });\n'
+    code = 'console.log("Tokens used:", stats.total_tokens, { maxTokens, promptTokens });\n'
     assert findings(code, "lib/a.ts") == []
     flagged = findings(code, "lib/a.ts", {"ignore-names": []})
     assert [(line, column) for line, column, _ in flagged] == [(1, 29)]
+
+
+def test_properties_of_an_llm_usage_object_are_counts_whatever_the_options() -> None:
+    code = "console.log(result.usage.inputTokenDetails.cacheReadTokens, usageMetadata.x_token);\n"
+    assert findings(code, "lib/a.ts", {"ignore-names": []}) == []
 
 
 def test_a_deeply_nested_argument_does_not_recurse() -> None:

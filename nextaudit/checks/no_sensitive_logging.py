@@ -80,14 +80,19 @@ _RESHAPING_CALLS = frozenset(
 _RESHAPING_METHODS = frozenset({"toString", "toJSON", "valueOf", "entries", "values"})
 # `headers.get("authorization")`, `formData.get("password")`: reads one named entry.
 _KEYED_READS = frozenset({"get", "getAll"})
-_NUMERIC_PROPERTIES = frozenset({"length", "size"})
+_NUMERIC_PROPERTIES = frozenset({"length", "size", "count", "total"})
 _CONSTANTS = frozenset({"undefined", "NaN", "Infinity"})
 # Under a sensitive key, these calls hide the secret rather than carry it.
 _REDACTING = re.compile(
     r"mask|redact|hash|obfuscat|truncat|saniti[sz]|scrub|censor|anonymi[sz]|digest|"
-    r"fingerprint|slice|substr|^(?:Boolean|Number|parseInt|parseFloat)$",
+    r"fingerprint|slice|substr|"
+    # names or facts, not values: `Object.keys(tokens)`, `Boolean(key)`, `k.startsWith(...)`
+    r"^(?:keys|Boolean|Number|parseInt|parseFloat|has|includes|startsWith|endsWith|test)$|"
+    r"^(?-i:(?:is|has)[A-Z])",
     re.IGNORECASE,
 )
+_LLM_USAGE = re.compile(r"usage|usage[-_]?metadata|\w*tokens?[-_]?details", re.IGNORECASE)
+_LITERALS = frozenset({"string", "number", "true", "false", "null"})
 # The parameter of a streaming callback is one generated LLM token, not a credential:
 # LangChain's `handleLLMNewToken(token)`, `onToken(token)`.
 _STREAMING_CALLBACKS = re.compile(r"handleLLMNewToken|on(?:New)?Token")
@@ -176,6 +181,13 @@ def _compile_patterns(patterns: Sequence[str]) -> list[re.Pattern[str]]:
         literal = _JS_REGEX_LITERAL.fullmatch(pattern)
         compiled.append(re.compile(literal.group(1) if literal else pattern, re.IGNORECASE))
     return compiled
+
+
+def _in_llm_usage(member: ts.Node) -> bool:
+    """`result.usage.inputTokenDetails.cacheReadTokens`: a property read under an LLM
+    usage object is a token count, whatever its own name."""
+    chain = member_chain(member)
+    return chain is not None and any(_LLM_USAGE.fullmatch(name) for name in chain[:-1])
 
 
 def _property_key(pair: ts.Node) -> str | None:
@@ -370,6 +382,20 @@ class _Checker:
                 name = holder.child_by_field_name("name")
         return name is not None and _STREAMING_CALLBACKS.fullmatch(text(name)) is not None
 
+    def is_constant(self, node: ts.Node) -> bool:
+        """`undefined`, or a `const` of this file initialised with a literal
+        (`const MISSING = "none"`): its value is in the source, not a runtime secret."""
+        name = text(node)
+        if name in _CONSTANTS:
+            return True
+        value = const_value(node, name)
+        if value is None:
+            return False
+        value = unwrap(value)
+        return value.type in _LITERALS or (
+            value.type == "template_string" and string_value(value) is not None
+        )
+
     # --- verdicts -----------------------------------------------------------------
     def keyed_read(self, call: ts.Node) -> str | None:
         """`x.get("authorization")`: the name of the entry read, when sensitive."""
@@ -385,7 +411,7 @@ class _Checker:
         for node in logged_nodes(value):
             kind = node.type
             if kind in ("identifier", "shorthand_property_identifier"):
-                if text(node) not in _CONSTANTS:
+                if not self.is_constant(node):
                     return True
             elif kind == "member_expression":
                 if text(node.child_by_field_name("property")) not in _NUMERIC_PROPERTIES:
@@ -403,14 +429,14 @@ class _Checker:
         kind = node.type
         if kind in ("identifier", "shorthand_property_identifier"):
             name = text(node)
-            if name in _CONSTANTS:
+            if self.is_constant(node):
                 return None
             if self.is_sensitive_name(name):
                 return None if self.is_streaming_token(node) else f"`{name}`"
             return self.whole_object(node) or self.bound_value(node, follow)
         if kind == "member_expression":
             prop = text(node.child_by_field_name("property"))
-            if self.is_sensitive_name(prop.lstrip("#")):
+            if self.is_sensitive_name(prop.lstrip("#")) and not _in_llm_usage(node):
                 return f"`{_short(node)}`"
             return self.whole_object(node)
         if kind == "subscript_expression":
