@@ -87,6 +87,8 @@ def test_fixture_severities() -> None:
         ("app/api/account/route.ts", 8),
         ("app/api/account/route.ts", 26),
         ("lib/cors.js", 4),
+        ("lib/cors.js", 36),
+        ("lib/cors.js", 51),
         ("pages/api/legacy.ts", 13),
         ("next.config.mjs", 18),
     }

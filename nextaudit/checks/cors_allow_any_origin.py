@@ -51,6 +51,7 @@ class HeaderSetting:
     header: str
     value: ts.Node
     group: tuple[object, ...]
+    holder: ts.Node | None = None  # the object literal, for the object-key shape
 
 
 def _string(node: ts.Node) -> str | None:
@@ -106,7 +107,7 @@ def _as_object_key(string: ts.Node) -> HeaderSetting | None:
     obj = holder.parent
     if value is None or obj is None:
         return None
-    return HeaderSetting("", value, ("object", obj.id))
+    return HeaderSetting("", value, ("object", obj.id), obj)
 
 
 def _as_setter_argument(string: ts.Node) -> HeaderSetting | None:
@@ -171,9 +172,41 @@ def _settings(source: SourceFile) -> list[HeaderSetting]:
         for shape in (_as_object_key, _as_setter_argument, _as_tuple, _as_entry):
             setting = shape(string)
             if setting is not None:
-                found.append(HeaderSetting(header, setting.value, setting.group))
+                found.append(HeaderSetting(header, setting.value, setting.group, setting.holder))
                 break
     return found
+
+
+def _spread_objects(obj: ts.Node) -> list[ts.Node]:
+    """The object literals spread into `obj` through a `const` of this file:
+    `{ ...corsHeaders, "Access-Control-Allow-Credentials": "true" }`."""
+    found = []
+    for child in obj.named_children:
+        if child.type != "spread_element" or not child.named_children:
+            continue
+        spread = unwrap(child.named_children[0])
+        if spread.type != "identifier":
+            continue
+        value = const_value(spread, text(spread))
+        if value is not None and unwrap(value).type == "object":
+            found.append(unwrap(value))
+    return found
+
+
+def _credentialed_groups(settings: list[HeaderSetting]) -> set[tuple[object, ...]]:
+    """Groups where credentials are allowed; an object literal and the `const` objects
+    spread into it count as one object, both ways."""
+    groups = {s.group for s in settings if s.header == CREDENTIALS and _is_true(s.value)}
+    for setting in settings:
+        if setting.holder is None:
+            continue
+        for spread in _spread_objects(setting.holder):
+            spread_group = ("object", spread.id)
+            if setting.group in groups:
+                groups.add(spread_group)  # the wildcard sits in the spread const
+            elif spread_group in groups:
+                groups.add(setting.group)  # credentials come from the spread const
+    return groups
 
 
 def _is_test_file(rel_path: str) -> bool:
@@ -185,7 +218,7 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
     if source.is_declaration_file or _is_test_file(source.rel_path):
         return
     settings = _settings(source)
-    credentialed = {s.group for s in settings if s.header == CREDENTIALS and _is_true(s.value)}
+    credentialed = _credentialed_groups(settings)
     # The credentials case is raised to error, unless the user turned the whole rule
     # down to a note.
     raised = Severity.ERROR if ctx.severity >= Severity.WARNING else ctx.severity

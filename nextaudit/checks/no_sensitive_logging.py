@@ -77,7 +77,20 @@ _RESHAPING_CALLS = frozenset(
     }
 )
 # `x.toString()`, `headers.entries()`, `cookieStore.getAll()`: the receiver's data.
-_RESHAPING_METHODS = frozenset({"toString", "toJSON", "valueOf", "entries", "values"})
+_RESHAPING_METHODS = frozenset(
+    {
+        "toString",
+        "toJSON",
+        "valueOf",
+        "entries",
+        "values",
+        "trim",
+        "trimStart",
+        "trimEnd",
+        "toLowerCase",
+        "toUpperCase",
+    }
+)
 # `headers.get("authorization")`, `formData.get("password")`: reads one named entry.
 _KEYED_READS = frozenset({"get", "getAll"})
 _NUMERIC_PROPERTIES = frozenset({"length", "size", "count", "total"})
