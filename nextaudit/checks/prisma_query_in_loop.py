@@ -7,10 +7,19 @@ import tree_sitter as ts
 
 from nextaudit.analysis.flow import Iteration, iteration_context
 from nextaudit.analysis.prisma import PrismaCall, is_transaction_call, prisma_calls
-from nextaudit.analysis.syntax import call_arguments, callee_name, outer, text, unwrap
+from nextaudit.analysis.syntax import (
+    FUNCTION_TYPES,
+    ancestors,
+    call_arguments,
+    callee_name,
+    outer,
+    text,
+    unwrap,
+)
 from nextaudit.context import RuleContext
 from nextaudit.source import SourceFile
 
+_DECLARATORS = "(variable_declarator name: (identifier) @name value: (_) @value)"
 _TRANSACTIONS = (
     "(call_expression function: (member_expression property: (property_identifier) @p"
     ' (#eq? @p "$transaction"))) @call'
@@ -67,32 +76,72 @@ def _where(iteration: Iteration) -> str:
     return f"inside a `.{iteration.method}()` callback"
 
 
-def _transaction_arguments(source: SourceFile) -> list[ts.Node]:
-    """The first argument of every `$transaction(...)` call, unwrapped."""
-    out: list[ts.Node] = []
-    for call in source.nodes(_TRANSACTIONS, "call"):
-        args = call_arguments(call)
-        if args:
-            out.append(unwrap(args[0]))
-    return out
-
-
-def _holds_name(argument: ts.Node, name: str) -> bool:
-    """`$transaction(ops)` or `$transaction([...ops, other])` hands `name` over."""
+def _element_names(argument: ts.Node) -> set[str]:
+    """`ops` -> {"ops"}; `[...deletes, ...creates, update]` -> all three names."""
+    argument = unwrap(argument)
     if argument.type == "identifier":
-        return text(argument) == name
+        return {text(argument)}
     if argument.type != "array":
-        return False
+        return set()
+    names: set[str] = set()
     for element in argument.named_children:
         spread = element.type == "spread_element" and element.named_children
         value = unwrap(element.named_children[0] if spread else element)
-        if value.type == "identifier" and text(value) == name:
-            return True
-    return False
+        if value.type == "identifier":
+            names.add(text(value))
+    return names
 
 
-def _passed_to_transaction(source: SourceFile, name: str) -> bool:
-    return any(_holds_name(arg, name) for arg in _transaction_arguments(source))
+def _transaction_names(source: SourceFile) -> dict[str, list[ts.Node]]:
+    """Variables whose calls end up in a `$transaction([...])`, each with the functions
+    (or the program) that make the call: passed directly (`$transaction(ops)`,
+    `$transaction([...ops, x])`) or through arrays built from them
+    (`const all = [...deletes, ...creates]; $transaction(all)`)."""
+    scopes: dict[str, list[ts.Node]] = {}
+    arrays: dict[str, ts.Node] | None = None
+    for call in source.nodes(_TRANSACTIONS, "call"):
+        arguments = call_arguments(call)
+        if not arguments:
+            continue
+        scope = _outermost_function(call) or source.root
+        if arrays is None:
+            arrays = {
+                text(match["name"][0]): match["value"][0]
+                for match in source.matches(_DECLARATORS)
+                if unwrap(match["value"][0]).type == "array"
+            }
+        seen: set[str] = set()
+        pending = list(_element_names(arguments[0]))
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            scopes.setdefault(name, []).append(scope)
+            if name in arrays:
+                pending.extend(_element_names(arrays[name]))
+    return scopes
+
+
+def _outermost_function(node: ts.Node) -> ts.Node | None:
+    """The top-level function around `node`: variables collected in it and handed to
+    `$transaction` in a callback of it (`withRetry(() => prisma.$transaction(ops))`)
+    are still the same variables; another top-level function's `ops` is not."""
+    found = None
+    for ancestor in ancestors(node):
+        if ancestor.type in FUNCTION_TYPES:
+            found = ancestor
+    return found
+
+
+def _handed_over(name: str | None, node: ts.Node, batched: dict[str, list[ts.Node]]) -> bool:
+    """`name` goes to a `$transaction` in a function that also holds `node`."""
+    if name is None:
+        return False
+    return any(
+        scope.start_byte <= node.start_byte and node.end_byte <= scope.end_byte
+        for scope in batched.get(name, ())
+    )
 
 
 def _pushed_into(call: ts.Node) -> str | None:
@@ -126,7 +175,7 @@ def _collected_name(node: ts.Node) -> str | None:
     return None
 
 
-def _mapped_into_transaction(source: SourceFile, iteration_call: ts.Node) -> bool:
+def _mapped_into_transaction(iteration_call: ts.Node, batched: dict[str, list[ts.Node]]) -> bool:
     """`$transaction(xs.map(...))`, `$transaction([...xs.map(...)])`, or the result of the
     `.map(...)` stored in a variable that is then handed to `$transaction`."""
     node = outer(iteration_call)
@@ -136,23 +185,26 @@ def _mapped_into_transaction(source: SourceFile, iteration_call: ts.Node) -> boo
     if parent is not None and parent.type == "arguments":
         call = parent.parent
         return call is not None and call.type == "call_expression" and is_transaction_call(call)
-    name = _collected_name(node)
-    return name is not None and _passed_to_transaction(source, name)
+    return _handed_over(_collected_name(node), node, batched)
 
 
-def _is_batched(source: SourceFile, call: ts.Node, iteration: Iteration) -> bool:
+def _is_batched(call: ts.Node, iteration: Iteration, batched: dict[str, list[ts.Node]]) -> bool:
     """Prisma's batching form: the repeated calls are not awaited one by one but handed,
     as lazy PrismaPromises, to a single `$transaction([...])`."""
-    collector = _pushed_into(call)
-    if collector is not None and _passed_to_transaction(source, collector):
+    if _handed_over(_pushed_into(call), call, batched):
         return True
-    return iteration.kind == "callback" and _mapped_into_transaction(source, iteration.node)
+    return iteration.kind == "callback" and _mapped_into_transaction(iteration.node, batched)
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
+    batched: dict[str, list[ts.Node]] | None = None  # computed once, for the first call in a loop
     for found in prisma_calls(source, ctx.list_option("clients")):
         iteration = iteration_context(found.call)
-        if iteration is None or _is_batched(source, found.call, iteration):
+        if iteration is None:
+            continue
+        if batched is None:
+            batched = _transaction_names(source)
+        if _is_batched(found.call, iteration, batched):
             continue
         callee = found.call.child_by_field_name("function") or found.call
         ctx.report(
