@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from typing import Protocol, cast
 
 import tree_sitter as ts
 
@@ -30,6 +31,7 @@ from nextaudit.analysis.syntax import (
     unwrap,
 )
 from nextaudit.context import RuleContext
+from nextaudit.safe_regex import UserPattern, compile_option_regex
 from nextaudit.source import SourceFile
 
 CONSOLE = "console"
@@ -186,14 +188,35 @@ def _short(node: ts.Node, limit: int = 60) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-def _compile_patterns(patterns: Sequence[str]) -> list[re.Pattern[str]]:
-    """Options are Python regexes searched case-insensitively; a JavaScript literal
-    `/.../i` (as RULES.md writes the default) is accepted too."""
+def _patterns(ctx: RuleContext, option: str) -> list[UserPattern]:
+    """A regex-list option, searched case-insensitively (built-in defaults with `re`,
+    user patterns with RE2); a JavaScript literal `/.../i`, as RULES.md writes the
+    default, is accepted too."""
+    defaults = ctx.rule.options[option].default
     compiled = []
-    for pattern in patterns:
+    for pattern in ctx.list_option(option):
         literal = _JS_REGEX_LITERAL.fullmatch(pattern)
-        compiled.append(re.compile(literal.group(1) if literal else pattern, re.IGNORECASE))
+        compiled.append(compile_option_regex(literal.group(1) if literal else pattern, defaults))
     return compiled
+
+
+class _Match(Protocol):
+    def span(self) -> tuple[int, int]: ...
+
+
+def _blank(pattern: UserPattern, name: str) -> str:
+    """`name` with every match of `pattern` replaced by spaces (searched again after
+    each blanking; an empty or all-blank match ends it)."""
+    masked = name
+    for _ in range(len(name) + 1):
+        found = pattern.search(masked)
+        if found is None:
+            break
+        start, end = cast(_Match, found).span()
+        if not masked[start:end].strip():
+            break
+        masked = masked[:start] + " " * (end - start) + masked[end:]
+    return masked
 
 
 def _in_llm_usage(member: ts.Node) -> bool:
@@ -286,8 +309,8 @@ def logged_nodes(expression: ts.Node) -> Iterator[ts.Node]:
 class _Checker:
     def __init__(self, source: SourceFile, ctx: RuleContext) -> None:
         self.source = source
-        self.sensitive = _compile_patterns(ctx.list_option("sensitive"))
-        self.ignored = _compile_patterns(ctx.list_option("ignore-names"))
+        self.sensitive = _patterns(ctx, "sensitive")
+        self.ignored = _patterns(ctx, "ignore-names")
         self.handler_functions = [h.function for h in handlers(source) if h.function is not None]
         self.next_headers: dict[str, str] = {}  # local name -> headers | cookies
         self.next_headers_namespaces: set[str] = set()
@@ -307,7 +330,7 @@ class _Checker:
         if verdict is None:
             masked = name
             for pattern in self.ignored:
-                masked = pattern.sub(lambda m: " " * len(m.group()), masked)
+                masked = _blank(pattern, masked)
             verdict = any(p.fullmatch(name) or p.search(masked) for p in self.sensitive)
             self.verdicts[name] = verdict
         return verdict
