@@ -71,8 +71,17 @@ def test_generic_raw_query_in_a_loop_is_found_despite_the_grammar() -> None:
         "for (const id of ids) {\n  const rows = await prisma.$queryRaw<Row[]>`SELECT ${id}`;\n}\n"
     )
     [finding] = run(LOOP, code)
-    assert finding.location.line == 2
+    assert span(finding) == (2, 22, 2, 38)
+    assert finding.snippet == "prisma.$queryRaw"
     assert finding.message.startswith("`prisma.$queryRaw` inside a `for...of` loop")
+
+
+def test_generic_model_call_is_located_on_its_member_expression() -> None:
+    # `await x.findMany<T>(...)` parses as a call of `await x.findMany`.
+    code = "while (more) {\n  await db.user.findMany<Args>({ take: 1 });\n}\n"
+    [finding] = run(LOOP, code)
+    assert finding.snippet == "db.user.findMany"
+    assert span(finding)[:2] == (2, 9)
 
 
 def test_batched_transaction_forms_are_not_flagged() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tree_sitter as ts
 
 from nextaudit.analysis.flow import Iteration, iteration_context
-from nextaudit.analysis.prisma import PrismaCall, is_transaction_call, prisma_calls
+from nextaudit.analysis.prisma import PrismaCall, is_transaction_call, prisma_callee, prisma_calls
 from nextaudit.analysis.syntax import (
     FUNCTION_TYPES,
     ancestors,
@@ -206,7 +206,7 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
             batched = _transaction_names(source)
         if _is_batched(found.call, iteration, batched):
             continue
-        callee = found.call.child_by_field_name("function") or found.call
+        callee = prisma_callee(found.call) or found.call
         ctx.report(
             callee,
             query=_query_name(found),
