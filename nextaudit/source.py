@@ -85,6 +85,15 @@ class SourceFile:
     grammar: str
     encoding: str = "utf-8"
     _line_starts: list[int] | None = field(default=None, repr=False)
+    # Results of queries over the whole tree, by pattern: several rules (and shared
+    # helpers such as import_bindings) ask for the same pattern in one file, and every
+    # run of a query is a walk over the whole tree.
+    _root_captures: dict[str, dict[str, list[ts.Node]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _root_matches: dict[str, list[dict[str, list[ts.Node]]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def from_bytes(cls, path: str, rel_path: str, raw: bytes) -> SourceFile:
@@ -122,9 +131,19 @@ class SourceFile:
         return self.content[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
 
     def captures(self, pattern: str, node: ts.Node | None = None) -> dict[str, list[ts.Node]]:
-        """Run a tree-sitter query (compiled once per process); lists in source order."""
+        """Run a tree-sitter query (compiled once per process); lists in source order.
+        Over the whole tree it runs once per file; callers get their own lists."""
+        root = self.root
+        if node is not None and node != root:
+            return self._run_captures(pattern, node)
+        found = self._root_captures.get(pattern)
+        if found is None:
+            found = self._root_captures[pattern] = self._run_captures(pattern, root)
+        return {name: list(nodes) for name, nodes in found.items()}
+
+    def _run_captures(self, pattern: str, node: ts.Node) -> dict[str, list[ts.Node]]:
         cursor = ts.QueryCursor(compiled_query(self.grammar, pattern))
-        found = cursor.captures(node if node is not None else self.root)
+        found = cursor.captures(node)
         return {name: sorted(nodes, key=_start) for name, nodes in found.items()}
 
     def nodes(self, pattern: str, capture: str, node: ts.Node | None = None) -> list[ts.Node]:
@@ -133,9 +152,19 @@ class SourceFile:
     def matches(
         self, pattern: str, node: ts.Node | None = None
     ) -> Iterator[dict[str, list[ts.Node]]]:
+        root = self.root
+        if node is not None and node != root:
+            yield from self._run_matches(pattern, node)
+            return
+        found = self._root_matches.get(pattern)
+        if found is None:
+            found = self._root_matches[pattern] = self._run_matches(pattern, root)
+        for captured in found:
+            yield {name: list(nodes) for name, nodes in captured.items()}
+
+    def _run_matches(self, pattern: str, node: ts.Node) -> list[dict[str, list[ts.Node]]]:
         cursor = ts.QueryCursor(compiled_query(self.grammar, pattern))
-        for _index, captured in cursor.matches(node if node is not None else self.root):
-            yield captured
+        return [captured for _index, captured in cursor.matches(node)]
 
     # --- positions -----------------------------------------------------------------
     @property
