@@ -92,17 +92,18 @@ def _member_call(call: ts.Node, callee: ts.Node, clients: Collection[str]) -> Pr
 
 
 # Every `<x>.<op>(...)` / `<x>.<op>`...`` whose op is a Prisma method: the query narrows
-# the file's calls to a handful in C, `prisma_call` then checks the receiver.
+# the file's calls to a handful in C, `prisma_call` then checks the receiver. Its second
+# pattern catches what tree-sitter-typescript makes of explicit type arguments on these
+# calls: `await prisma.user.findMany<T>(...)` becomes a call whose callee is
+# `await prisma.user.findMany`, and the tagged template `prisma.$queryRaw<Row[]>`...``
+# a call whose callee is `prisma.$queryRaw<Row[]>` wrapped in a zero-width `!`. Both
+# are common in Prisma code. One query, so the tree is walked once.
 _CANDIDATES = (
     "(call_expression function: (member_expression property: (property_identifier) @op"
     " (#any-of? @op " + " ".join(f'"{m}"' for m in sorted(MODEL_METHODS | RAW_METHODS)) + ")))"
-    " @call"
+    " @call\n"
+    "(call_expression function: [(await_expression) (non_null_expression)]) @call"
 )
-# tree-sitter-typescript misparses explicit type arguments on these calls:
-# `await prisma.user.findMany<T>(...)` becomes a call whose callee is `await prisma.user.findMany`,
-# and the tagged template `prisma.$queryRaw<Row[]>`...`` a call whose callee is
-# `prisma.$queryRaw<Row[]>` wrapped in a zero-width `!`. Both are common in Prisma code.
-_MISPARSED = "(call_expression function: [(await_expression) (non_null_expression)] @callee) @call"
 
 
 def prisma_callee(call: ts.Node) -> ts.Node | None:
@@ -125,8 +126,7 @@ def prisma_calls(
     """Every Prisma call of the file (see `prisma_call`), in source order, including
     calls with explicit type arguments that the grammar misparses."""
     found: list[PrismaCall] = []
-    candidates = source.nodes(_CANDIDATES, "call") + source.nodes(_MISPARSED, "call")
-    for call in sorted(candidates, key=lambda node: (node.start_byte, node.end_byte)):
+    for call in source.nodes(_CANDIDATES, "call"):
         callee = prisma_callee(call)
         found_call = _member_call(call, callee, clients) if callee is not None else None
         if found_call is not None:

@@ -427,7 +427,9 @@ def _analyse(source: SourceFile, clients: Collection[str]) -> _Module | None:
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    if source.is_declaration_file:
+    # Every form this rule knows (`new PrismaClient`, `new X.PrismaClient`, an import or
+    # require renaming it) spells the name out: files without it are skipped unparsed.
+    if source.is_declaration_file or CONSTRUCTOR.encode() not in source.content:
         return
     module = _analyse(source, ctx.list_option("clients"))
     if module is None:
