@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import functools
 from collections.abc import Iterator
@@ -36,6 +37,94 @@ def _parser(name: str) -> ts.Parser:
 def compiled_query(grammar: str, pattern: str) -> ts.Query:
     query: ts.Query = ts.Query(language(grammar), pattern)
     return query
+
+
+class QueryPlan:
+    """Which whole-tree patterns run together, as one multi-pattern query (per process).
+
+    A query walks the whole tree whatever it looks for, and a walk costs about a third
+    of the parse. Rules ask each file for a dozen patterns, most of them in every file:
+    those run as one query, one walk per file, and each pattern's matches are picked
+    out of it by pattern index (tree-sitter matches every pattern of a query exactly
+    as it would alone, in the same order). Patterns few files ask for (route-file
+    rules, say) still run alone, on the files that ask. The plan follows what the
+    rules asked so far (re-planned at a few checkpoints), so it changes what a run
+    costs, never what it finds.
+    """
+
+    CHECKPOINTS = frozenset({8, 32, 128, 512, 2048, 8192})
+    # Batch a pattern once half the files asked for it; drop it below a quarter (the
+    # gap keeps a pattern near the line from recompiling the batch at each checkpoint).
+    JOIN, LEAVE = 0.5, 0.25
+    MAX_TRACKED = 512  # patterns built per file (from options, say) must not pile up
+
+    def __init__(self) -> None:
+        self.files = 0
+        self.uses: dict[str, int] = {}
+        self.batched: frozenset[str] = frozenset()
+        self._queries: dict[str, tuple[ts.Query, list[str]]] = {}
+
+    def file_started(self) -> None:
+        self.files += 1
+        if self.files in self.CHECKPOINTS:
+            self._replan()
+
+    def _replan(self) -> None:
+        wanted = frozenset(
+            pattern
+            for pattern, uses in self.uses.items()
+            if uses >= self.files * (self.LEAVE if pattern in self.batched else self.JOIN)
+        )
+        if wanted != self.batched:
+            self.batched = wanted
+            self._queries.clear()
+
+    def asked(self, pattern: str) -> None:
+        if pattern in self.uses:
+            self.uses[pattern] += 1
+        elif len(self.uses) < self.MAX_TRACKED:
+            self.uses[pattern] = 1
+
+    def combined(self, grammar: str) -> tuple[ts.Query, list[str]]:
+        """The batched patterns as one query, and the pattern each index belongs to."""
+        found = self._queries.get(grammar)
+        if found is None:
+            found = self._queries[grammar] = _combine(grammar, sorted(self.batched))
+        return found
+
+
+def _combine(grammar: str, patterns: list[str]) -> tuple[ts.Query, list[str]]:
+    try:
+        return _compile_together(grammar, patterns)
+    except ValueError:  # tree_sitter.QueryError
+        pass
+    # A pattern that does not compile for this grammar (a JSX node type in a .ts
+    # file) stays out, and fails as before when a rule runs it alone.
+    valid = []
+    for pattern in patterns:
+        try:
+            compiled_query(grammar, pattern)
+        except ValueError:
+            continue
+        valid.append(pattern)
+    return _compile_together(grammar, valid)
+
+
+def _compile_together(grammar: str, patterns: list[str]) -> tuple[ts.Query, list[str]]:
+    starts: list[int] = []
+    source = b""
+    for pattern in patterns:
+        starts.append(len(source))
+        source += pattern.encode("utf-8") + b"\n"
+    query = ts.Query(language(grammar), source.decode("utf-8"))
+    owners = [
+        patterns[bisect.bisect_right(starts, query.start_byte_for_pattern(index)) - 1]
+        for index in range(query.pattern_count)
+    ]
+    return query, owners
+
+
+QUERY_PLAN = QueryPlan()
 
 
 def grammar_for(path: str) -> str:
@@ -94,6 +183,8 @@ class SourceFile:
     _root_matches: dict[str, list[dict[str, list[ts.Node]]]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    _asked: set[str] | None = field(default=None, repr=False, compare=False)
+    _batch_ran: bool = field(default=False, repr=False, compare=False)
 
     @classmethod
     def from_bytes(cls, path: str, rel_path: str, raw: bytes) -> SourceFile:
@@ -138,7 +229,12 @@ class SourceFile:
             return self._run_captures(pattern, node)
         found = self._root_captures.get(pattern)
         if found is None:
-            found = self._root_captures[pattern] = self._run_captures(pattern, root)
+            batched = self._batched_matches(pattern)
+            if batched is not None:
+                found = _captures_of(batched)
+            else:
+                found = self._run_captures(pattern, root)
+            self._root_captures[pattern] = found
         return {name: list(nodes) for name, nodes in found.items()}
 
     def _run_captures(self, pattern: str, node: ts.Node) -> dict[str, list[ts.Node]]:
@@ -156,7 +252,7 @@ class SourceFile:
         if node is not None and node != root:
             yield from self._run_matches(pattern, node)
             return
-        found = self._root_matches.get(pattern)
+        found = self._batched_matches(pattern)
         if found is None:
             found = self._root_matches[pattern] = self._run_matches(pattern, root)
         for captured in found:
@@ -165,6 +261,28 @@ class SourceFile:
     def _run_matches(self, pattern: str, node: ts.Node) -> list[dict[str, list[ts.Node]]]:
         cursor = ts.QueryCursor(compiled_query(self.grammar, pattern))
         return [captured for _index, captured in cursor.matches(node)]
+
+    def _batched_matches(self, pattern: str) -> list[dict[str, list[ts.Node]]] | None:
+        """Whole-tree matches of `pattern` if known, running the batch when it holds
+        the pattern; None when the pattern has to run alone."""
+        plan = QUERY_PLAN
+        if self._asked is None:
+            self._asked = set()
+            plan.file_started()
+        if pattern not in self._asked:
+            self._asked.add(pattern)
+            plan.asked(pattern)
+        found = self._root_matches.get(pattern)
+        if found is not None or pattern not in plan.batched or self._batch_ran:
+            return found
+        self._batch_ran = True
+        query, owners = plan.combined(self.grammar)
+        groups: dict[str, list[dict[str, list[ts.Node]]]] = {owner: [] for owner in owners}
+        for index, captured in ts.QueryCursor(query).matches(self.root):
+            groups[owners[index]].append(captured)
+        for owner, matched in groups.items():
+            self._root_matches.setdefault(owner, matched)
+        return self._root_matches.get(pattern)
 
     # --- positions -----------------------------------------------------------------
     @property
@@ -223,3 +341,12 @@ class SourceFile:
 
 def _start(node: ts.Node) -> tuple[int, int]:
     return (node.start_byte, node.end_byte)
+
+
+def _captures_of(matches: list[dict[str, list[ts.Node]]]) -> dict[str, list[ts.Node]]:
+    """What `QueryCursor.captures` returns, from the matches of the same query."""
+    found: dict[str, list[ts.Node]] = {}
+    for captured in matches:
+        for name, nodes in captured.items():
+            found.setdefault(name, []).extend(nodes)
+    return {name: sorted(nodes, key=_start) for name, nodes in found.items()}
