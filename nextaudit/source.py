@@ -5,14 +5,17 @@ from __future__ import annotations
 import bisect
 import codecs
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import TypeVar, cast
 
 import tree_sitter as ts
 
 from nextaudit import nextjs_roles
 from nextaudit.findings import Location
+
+T = TypeVar("T")
 
 TS_EXTENSIONS = frozenset({".ts", ".mts", ".cts"})
 TSX_EXTENSIONS = frozenset({".tsx", ".jsx", ".js", ".mjs", ".cjs"})
@@ -184,6 +187,7 @@ class SourceFile:
         default_factory=dict, repr=False, compare=False
     )
     _asked: set[str] | None = field(default=None, repr=False, compare=False)
+    _memo: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
     _batch_ran: bool = field(default=False, repr=False, compare=False)
 
     @classmethod
@@ -212,6 +216,13 @@ class SourceFile:
     def is_declaration_file(self) -> bool:
         name = PurePosixPath(self.rel_path).name.lower()
         return name.endswith((".d.ts", ".d.mts", ".d.cts"))
+
+    def memo(self, key: str, compute: Callable[[SourceFile], T]) -> T:
+        """`compute(self)`, computed once per file: for analyses that several rules
+        ask of the same file (import bindings, say). Callers must not mutate it."""
+        if key not in self._memo:
+            self._memo[key] = compute(self)
+        return cast(T, self._memo[key])
 
     # --- tree access ---------------------------------------------------------------
     @property

@@ -31,6 +31,11 @@ class ImportBinding:
 
 
 def import_bindings(source: SourceFile) -> list[ImportBinding]:
+    # Six rules ask each file for its imports: collect them once per file.
+    return list(source.memo("import_bindings", _collect_import_bindings))
+
+
+def _collect_import_bindings(source: SourceFile) -> list[ImportBinding]:
     bindings: list[ImportBinding] = []
     for statement in source.nodes(_IMPORTS, "import"):
         source_node = statement.child_by_field_name("source")
