@@ -228,10 +228,15 @@ def _load_check(rule_id: str, attribute: str) -> Callable[..., None]:
     return cast(Callable[..., None], check)
 
 
+# libyaml's safe loader when PyYAML was built with it: the pure-Python one takes about
+# 0.13 s for the bundled rules, a fifth of a small run; both build the same data.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_rule_files(paths: Sequence[Path]) -> list[Rule]:
     rules: list[Rule] = []
     for path in paths:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
         if not isinstance(data, dict):
             raise RegistryError(f"{path.name}: not a mapping")
         rule = parse_rule(data, path.name)
