@@ -26,6 +26,8 @@ from nextaudit.suppressions import UNUSED, Suppression, apply_suppressions, text
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 24
+# Files analysed in the parent before the worker processes fork (see analyse_files).
+WARM_UP_FILES = 16
 
 
 @dataclass(frozen=True)
@@ -81,27 +83,45 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def analyse_files(tasks: Sequence[FileTask], jobs: int) -> Iterator[FileResult]:
+def analyse_files(
+    tasks: Sequence[FileTask],
+    jobs: int,
+    meanwhile: Callable[[], None] | None = None,
+) -> Iterator[FileResult]:
     """Results in the order of `tasks`, whatever the number of worker processes.
+
+    `meanwhile` runs in this process while the workers analyse (or after the files,
+    without workers): project rules fill what would be idle time here.
 
     A worker that dies (killed, out of memory, a crash in native code) is reported as
     a fatal notice for the files it did not finish; the run never hangs on it.
     """
     if jobs <= 1 or len(tasks) < PARALLEL_THRESHOLD:
         yield from map(run_task, tasks)
+        if meanwhile is not None:
+            meanwhile()
         return
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    chunksize = max(1, min(32, len(tasks) // (jobs * 8)))
+    # The first files are analysed here, before the workers start: they compile the
+    # rules' queries and settle the query plan (about half a second of work), and
+    # forked workers inherit both instead of each paying for them again.
+    warm = [run_task(task) for task in tasks[:WARM_UP_FILES]]
+    rest = tasks[WARM_UP_FILES:]
+    chunksize = max(1, min(32, len(rest) // (jobs * 8)))
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
     done = 0
     try:
-        for result in pool.map(run_task, tasks, chunksize=chunksize):
+        results = pool.map(run_task, rest, chunksize=chunksize)
+        if meanwhile is not None:
+            meanwhile()
+        yield from warm
+        for result in results:
             done += 1
             yield result
     except BrokenProcessPool:
-        for task in tasks[done:]:
+        for task in rest[done:]:
             yield FileResult(
                 task.path,
                 notices=[
@@ -127,6 +147,48 @@ def run_project_rule(
     ctx = ProjectContext(rule, setting.severity, setting.options_map)
     registry.project_check(rule.id)(project, ctx)
     return sort_findings(ctx.findings)
+
+
+@dataclass
+class _ProjectOutcome:
+    findings: list[Finding] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    ran: set[str] = field(default_factory=set)
+    suppressions: dict[str, list[Suppression]] = field(default_factory=dict)
+
+
+def _run_project_rules(
+    root: Path,
+    source_files: Sequence[Path],
+    config: Config,
+    settings: Sequence[RuleSetting],
+    outcome: _ProjectOutcome,
+) -> None:
+    project = Project.build(root, source_files, excluded=config.is_excluded)
+    for setting in settings:
+        try:
+            found = run_project_rule(project, setting, config.registry)
+        except Exception as exc:  # one broken rule must not stop the run
+            outcome.notices.append(
+                Notice(
+                    root.as_posix(),
+                    f"rule {setting.rule_id} crashed: {type(exc).__name__}: {exc}",
+                    "rule-crash",
+                    fatal=True,
+                )
+            )
+            continue
+        outcome.ran.add(setting.rule_id)
+        outcome.findings.extend(found)
+    for input_path in project.inputs():
+        key = input_path.as_posix()
+        if key in outcome.suppressions:
+            continue
+        text_file = project.read(input_path)
+        if text_file is not None:
+            found_here = text_suppressions(key, text_file.text)
+            if found_here:
+                outcome.suppressions[key] = found_here
 
 
 class _Lines:
@@ -190,8 +252,16 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
     notices: list[Notice] = [Notice(p, m, "unreadable") for p, m in discovery.notes]
     suppressions: dict[str, list[Suppression]] = {}
     analysed = 0
+    project = _ProjectOutcome()
+
+    def project_rules() -> None:
+        project_settings = config.project_settings()
+        if project_settings and _project_inputs_changed(options.only_files, files):
+            for root in _project_roots(paths):
+                _run_project_rules(root, discovery.files, config, project_settings, project)
+
     with _progress(len(tasks), options.progress) as advance:
-        for result in analyse_files(tasks, options.jobs):
+        for result in analyse_files(tasks, options.jobs, meanwhile=project_rules):
             findings.extend(result.findings)
             notices.extend(result.notices)
             analysed += result.analysed
@@ -199,35 +269,11 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
                 suppressions[result.path] = result.suppressions
             advance()
 
-    project_settings = config.project_settings()
-    project_ran: set[str] = set()
-    if project_settings and _project_inputs_changed(options.only_files, files):
-        for root in _project_roots(paths):
-            project = Project.build(root, discovery.files, excluded=config.is_excluded)
-            for setting in project_settings:
-                try:
-                    found = run_project_rule(project, setting, config.registry)
-                except Exception as exc:  # one broken rule must not stop the run
-                    notices.append(
-                        Notice(
-                            root.as_posix(),
-                            f"rule {setting.rule_id} crashed: {type(exc).__name__}: {exc}",
-                            "rule-crash",
-                            fatal=True,
-                        )
-                    )
-                    continue
-                project_ran.add(setting.rule_id)
-                findings.extend(found)
-            for input_path in project.inputs():
-                key = input_path.as_posix()
-                if key in suppressions:
-                    continue
-                text_file = project.read(input_path)
-                if text_file is not None:
-                    found_here = text_suppressions(key, text_file.text)
-                    if found_here:
-                        suppressions[key] = found_here
+    findings.extend(project.findings)
+    notices.extend(project.notices)
+    project_ran = project.ran
+    for key, found_here in project.suppressions.items():
+        suppressions.setdefault(key, found_here)
 
     findings = _dedupe(findings)
     enabled_for: dict[str, set[str]] = {}
