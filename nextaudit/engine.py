@@ -191,7 +191,7 @@ def read_and_analyze(
         result.notices.append(
             Notice(path, "not valid UTF-8: undecodable bytes were replaced", "encoding")
         )
-    elif b"\0" in raw:
+    elif "\0" in source.text:  # not `raw`: UTF-16 text is full of NUL bytes
         result.notices.append(Notice(path, "contains NUL bytes", "encoding"))
     if cache is not None and key is not None and not any(n.fatal for n in result.notices):
         cache.put(key, result.findings, result.notices, result.suppressions)

@@ -1,0 +1,76 @@
+"""Robustness: bad files, faults and hostile input never crash, hang or lie.
+
+The committed corpus under tests/fixtures/nasty/ goes through the whole pipeline in
+every format with exact expected notices and finding positions; the rest (deep
+nesting, big bundles, unreadable paths, symlinks, crashing rules, dying workers,
+Ctrl-C, a closed stdout) is generated here at test time, in temporary directories.
+
+Hang guards are wall-clock bounds far above the normal run time: they catch a run that
+never ends (or goes quadratic), they are not performance assertions.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from conftest import FIXTURES
+from typer.testing import CliRunner
+
+from nextaudit.cli import app
+from nextaudit.config import load_config
+from nextaudit.registry import default_registry
+from nextaudit.results import RunResult
+from nextaudit.runner import RunOptions, run
+
+NASTY = FIXTURES / "nasty"
+SAMPLE_APP = FIXTURES / "sample-app"
+HANG_GUARD = 60.0  # seconds; every case here normally takes well under a few
+
+
+# --- helpers -----------------------------------------------------------------------
+def cli(*args: str, cwd: Path):  # type: ignore[no-untyped-def]
+    """nextaudit in-process (Typer's CliRunner), with stdout and stderr apart."""
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(app, [*args, "--no-cache"], catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def analyse(root: Path, max_file_size: int | None = None, jobs: int = 1) -> RunResult:
+    """The whole pipeline in-process, as the CLI runs it, with the default config."""
+    config = load_config(None, default_registry(), root)
+    if max_file_size is not None:
+        config.max_file_size = max_file_size
+    return run(config, [root], RunOptions(jobs=jobs, cwd=root, repo_root=root))
+
+
+def plain(text: str) -> str:
+    """Terminal output without its colour codes."""
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def stderr_notices(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line and not line.startswith("nextaudit:")]
+
+
+# --- regressions -------------------------------------------------------------------
+def test_utf16_text_is_not_said_to_hold_nul_bytes(tmp_path: Path) -> None:
+    """UTF-16 is full of NUL bytes by design: only a NUL in the decoded text counts."""
+    source = "\ufeffexport let x: any;\n"
+    (tmp_path / "le.ts").write_bytes(source.encode("utf-16-le"))
+    (tmp_path / "be.ts").write_bytes(source.encode("utf-16-be"))
+    (tmp_path / "nul.ts").write_bytes("\ufeffconst s = 'a\0b';\n".encode("utf-16-le"))
+    result = analyse(tmp_path)
+    assert [(Path(n.path).name, n.kind, n.message) for n in result.notices] == [
+        ("nul.ts", "encoding", "contains NUL bytes")
+    ]
+    anys = [f for f in result.findings if f.rule_id == "no-explicit-any"]
+    assert [(Path(f.path).name, f.location.line, f.location.column) for f in anys] == [
+        ("be.ts", 1, 15),
+        ("le.ts", 1, 15),
+    ]
