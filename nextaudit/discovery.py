@@ -95,6 +95,9 @@ def discover(
             raise DiscoveryError(f"path does not exist: {given}")
         absolute = Path(os.path.abspath(given))
         if absolute.is_file():
+            if not _utf8_name(absolute.name):
+                result.notes.append(_undecodable_name_note(absolute, "file"))
+                continue
             real = os.path.realpath(absolute)
             if real not in seen_files:
                 seen_files.add(real)
@@ -136,6 +139,14 @@ def _walk(
                 is_file = entry.is_file()
             except OSError:
                 continue
+            if not _utf8_name(entry.name):
+                # Such a name cannot be matched against globs nor written into a UTF-8
+                # report, so the file (or folder) is skipped, and the run says so.
+                if is_dir or (is_file and wanted(entry.name)):
+                    result.notes.append(
+                        _undecodable_name_note(path, "directory" if is_dir else "file")
+                    )
+                continue
             if is_dir:
                 if entry.name in ALWAYS_SKIPPED or _ignored(path, True, ignores):
                     continue
@@ -161,6 +172,21 @@ def _walk(
                 seen_files.add(real)
                 result.files.append(path)
         stack.extend((d, ignores) for d in reversed(subdirs))
+
+
+def _utf8_name(name: str) -> bool:
+    """False for a name holding bytes that are not UTF-8 (Python keeps them as lone
+    surrogates, which no UTF-8 output can hold)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _undecodable_name_note(path: Path, what: str) -> tuple[str, str]:
+    shown = os.fsencode(path).decode("utf-8", errors="backslashreplace")
+    return shown, f"skipped: the {what} name is not valid UTF-8"
 
 
 def _inside(real: str, real_top: str) -> bool:

@@ -11,15 +11,18 @@ never ends (or goes quadratic), they are not performance assertions.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
+import pytest
 from conftest import FIXTURES
 from typer.testing import CliRunner
 
 from nextaudit.cli import app
 from nextaudit.config import load_config
 from nextaudit.registry import default_registry
+from nextaudit.report import FORMATS
 from nextaudit.results import RunResult
 from nextaudit.runner import RunOptions, run
 
@@ -74,3 +77,39 @@ def test_utf16_text_is_not_said_to_hold_nul_bytes(tmp_path: Path) -> None:
         ("be.ts", 1, 15),
         ("le.ts", 1, 15),
     ]
+
+
+def _bytes_name(directory: Path, name: bytes) -> bytes:
+    return os.fsencode(directory) + b"/" + name
+
+
+def test_names_that_are_not_utf8_are_skipped_with_a_notice(tmp_path: Path) -> None:
+    """Such a name cannot be matched against globs nor written into a UTF-8 report: it
+    used to crash a rule (path globs) and every report writer."""
+    tree, out = tmp_path / "tree", tmp_path / "out"
+    tree.mkdir()
+    try:
+        with open(_bytes_name(tree, b"bad\xffname.ts"), "wb") as handle:
+            handle.write(b"export let x: any;\n")
+    except OSError:
+        pytest.skip("this file system only takes UTF-8 names")
+    os.mkdir(_bytes_name(tree, b"dir\xfe"))
+    with open(_bytes_name(tree, b"dir\xfe/inside.ts"), "wb") as handle:
+        handle.write(b"export let y: any;\n")
+    (tree / "good.ts").write_text("export let z: any;\n", encoding="utf-8")
+    expected = [
+        "bad\\xffname.ts: unreadable: skipped: the file name is not valid UTF-8",
+        "dir\\xfe: unreadable: skipped: the directory name is not valid UTF-8",
+    ]
+    for fmt in FORMATS:
+        target = out / f"report.{fmt}"
+        result = cli(".", "-f", fmt, "-o", str(target), cwd=tree)
+        assert result.exit_code == 1, result.stderr
+        assert stderr_notices(result.stderr) == expected
+        target.read_bytes().decode("utf-8")  # strict: the report is valid UTF-8
+    document = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [f["path"] for f in document["findings"]] == ["good.ts"]
+    assert [n["path"] for n in document["notices"]] == ["bad\\xffname.ts", "dir\\xfe"]
+    explicit = cli(os.fsdecode(_bytes_name(tree, b"bad\xffname.ts")), "-f", "json", cwd=tree)
+    assert explicit.exit_code == 0
+    assert stderr_notices(explicit.stderr) == [expected[0]]
