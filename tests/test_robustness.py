@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from typer.testing import CliRunner
 from nextaudit.cli import app
 from nextaudit.config import load_config
 from nextaudit.registry import default_registry
-from nextaudit.report import FORMATS
+from nextaudit.report import FORMATS, render
 from nextaudit.results import RunResult
 from nextaudit.runner import RunOptions, run
 
@@ -113,3 +114,21 @@ def test_names_that_are_not_utf8_are_skipped_with_a_notice(tmp_path: Path) -> No
     explicit = cli(os.fsdecode(_bytes_name(tree, b"bad\xffname.ts")), "-f", "json", cwd=tree)
     assert explicit.exit_code == 0
     assert stderr_notices(explicit.stderr) == [expected[0]]
+
+
+def test_terminal_frames_of_a_minified_line_do_not_go_quadratic(tmp_path: Path) -> None:
+    """Code frames on a terminal used to hand the whole line to Rich for each finding on
+    it: a 300 KB bundle line with a thousand findings took minutes."""
+    chunks = [f"/*{'x' * 280}*/ let a{i}: any;" for i in range(1000)]
+    (tmp_path / "bundle.ts").write_text("".join(chunks) + "\n", encoding="utf-8")
+    result = analyse(tmp_path)
+    assert len(result.findings) == 1000
+    started = time.monotonic()
+    output = plain(render("text", result, terminal=True, width=100))
+    assert time.monotonic() - started < HANG_GUARD
+    last = result.findings[-1]
+    header = f"bundle.ts:1:{last.location.column}: error [no-explicit-any]"
+    frame = output.split(header, 1)[1].splitlines()
+    assert frame[1].startswith("> 1 │ …") and frame[1].endswith("let a999: any;")
+    assert frame[2].endswith("^^^")
+    assert all(len(line) <= 100 for line in output.splitlines() if "│" in line)

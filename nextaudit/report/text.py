@@ -12,6 +12,7 @@ span is shown as the snippet wherever it appears in any frame of the file.
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -214,20 +215,40 @@ class _FileView:
         return 1 <= line <= len(self.lines)
 
     def visible(self, line: int, start: int = 1, end: int | None = None) -> str:
-        """Columns [start, end) of 1-based `line` as they may be displayed."""
+        """Columns [start, end) of 1-based `line` as they may be displayed: a column
+        inside a redacted span shows nothing, except the span's first, which shows what
+        the span is shown as (the first span in list order that covers it decides).
+        Pieces cut between two columns that are not inside a span join up exactly."""
         text = self.lines[line - 1]
         stop = len(text) + 1 if end is None else min(end, len(text) + 1)
-        covered = self._covered(line)
+        covered = [span for span in self._covered(line) if span[0] < stop and span[1] > start]
         if not covered:
             return _displayable(text[start - 1 : stop - 1])
+        # Between two consecutive edges the same spans cover every column, so a run of
+        # source is sliced at once rather than walked column by column.
+        inner = {column for span in covered for column in span[:2] if start < column < stop}
+        edges = sorted({start, stop, *inner})
         out: list[str] = []
-        for column in range(start, stop):
-            hidden = next((r for r in covered if r[0] <= column < r[1]), None)
+        for first, after in itertools.pairwise(edges):
+            hidden = next((span for span in covered if span[0] <= first < span[1]), None)
             if hidden is None:
-                out.append(_displayable(text[column - 1]))
-            elif column == hidden[0]:
+                out.append(_displayable(text[first - 1 : after - 1]))
+            elif hidden[0] == first:
                 out.append(hidden[2])
         return "".join(out)
+
+    def outside_spans(self, line: int, column: int, leftwards: bool) -> int:
+        """`column`, moved to the edge of any redacted span it falls strictly inside, so
+        that a cut there never splits what a span is shown as."""
+        spans = self._covered(line)
+        moved = True
+        while moved:
+            moved = False
+            for first, last, _shown in spans:
+                if first < column < last:
+                    column = first if leftwards else last
+                    moved = True
+        return column
 
     def _covered(self, line: int) -> list[tuple[int, int, str]]:
         spans = []
@@ -319,7 +340,7 @@ def _frame_lines(view: _FileView, finding: Finding, width: int) -> list[Text]:
         marker = ">" if number == loc.line else " "
         gutter = (f"{marker} {number:>{number_width}} │ ", "bold" if marker == ">" else "dim")
         if number == loc.line:
-            before, flagged, after = _split_flagged(view, loc)
+            before, flagged, after = _split_flagged(view, loc, width)
             before = _clip_left(before, width - gutter_width, cell_len(flagged))
             out.append(Text.assemble(gutter, before, (flagged, style), after))
             carets = "^" * max(1, cell_len(flagged))
@@ -327,22 +348,65 @@ def _frame_lines(view: _FileView, finding: Finding, width: int) -> list[Text]:
             out.append(Text.assemble((f"{pad} │ ", "dim"), " " * cell_len(before), (carets, style)))
         elif loc.line < number <= loc.end_line:
             end = loc.end_column if number == loc.end_line else None
-            inside = view.visible(number, 1, end)
-            rest = view.visible(number, end) if end is not None else ""
+            inside = _head(view, number, 1, end, width)
+            rest = _head(view, number, end, None, width) if end is not None else ""
             out.append(Text.assemble(gutter, (inside, style), rest))
         else:
-            out.append(Text.assemble(gutter, view.visible(number)))
+            out.append(Text.assemble(gutter, _head(view, number, 1, None, width)))
     return out
 
 
-def _split_flagged(view: _FileView, loc: Location) -> tuple[str, str, str]:
+def _split_flagged(view: _FileView, loc: Location, width: int) -> tuple[str, str, str]:
+    before = _tail(view, loc.line, loc.column, width)
     if loc.end_line == loc.line:
         return (
-            view.visible(loc.line, 1, loc.column),
-            view.visible(loc.line, loc.column, loc.end_column),
-            view.visible(loc.line, loc.end_column),
+            before,
+            _head(view, loc.line, loc.column, loc.end_column, width),
+            _head(view, loc.line, loc.end_column, None, width),
         )
-    return view.visible(loc.line, 1, loc.column), view.visible(loc.line, loc.column), ""
+    return before, _head(view, loc.line, loc.column, None, width), ""
+
+
+# A frame line never shows more than the terminal's width, but a minified bundle is one
+# line of megabytes: handing that whole to Rich, for every finding on it, would never
+# finish. So a frame takes just over `width` cells on either side of the flagged column,
+# with an ellipsis where it cuts; Rich then cuts to the exact width as it always did.
+def _head(view: _FileView, line: int, start: int, end: int | None, width: int) -> str:
+    """Columns [start, end) of `line`, cut once they show more than `width` cells."""
+    from rich.cells import cell_len
+
+    stop = len(view.lines[line - 1]) + 1 if end is None else end
+    pieces: list[str] = []
+    cells = 0
+    cut = start
+    while cut < stop:
+        following = min(stop, view.outside_spans(line, cut + width, leftwards=False))
+        pieces.append(view.visible(line, cut, following))
+        cells += cell_len(pieces[-1])
+        cut = following
+        if cells > width and cut < stop:
+            pieces.append("…")
+            break
+    return "".join(pieces)
+
+
+def _tail(view: _FileView, line: int, end: int, width: int) -> str:
+    """Columns [1, end) of `line`, only the last of them once they show more than
+    `width` cells (after an ellipsis)."""
+    from rich.cells import cell_len
+
+    pieces: list[str] = []
+    cells = 0
+    start = end
+    while start > 1:
+        earlier = max(1, view.outside_spans(line, start - width, leftwards=True))
+        pieces.append(view.visible(line, earlier, start))
+        cells += cell_len(pieces[-1])
+        start = earlier
+        if cells > width and start > 1:
+            pieces.append("…")
+            break
+    return "".join(reversed(pieces))
 
 
 def _clip_left(before: str, available: int, flagged_cells: int) -> str:
