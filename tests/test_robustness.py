@@ -132,3 +132,19 @@ def test_terminal_frames_of_a_minified_line_do_not_go_quadratic(tmp_path: Path) 
     assert frame[1].startswith("> 1 │ …") and frame[1].endswith("let a999: any;")
     assert frame[2].endswith("^^^")
     assert all(len(line) <= 100 for line in output.splitlines() if "│" in line)
+
+
+def test_a_syntax_error_quoting_its_first_line_is_not_a_redaction(tmp_path: Path) -> None:
+    """A syntax error's snippet is (a cut of) the line it starts on; when its span ran
+    over several lines, frames used to show that snippet in place of the real code, as
+    if it were a redacted secret."""
+    (tmp_path / "a.ts").write_text(
+        "class A {\n  m() {\n    let q: any = 1;\n  } } }\n  n(): any { return 1 }\n}\n",
+        encoding="utf-8",
+    )
+    result = analyse(tmp_path)
+    error = next(f for f in result.findings if f.rule_id == "syntax-error")
+    assert error.location.line < error.location.end_line  # the case in point
+    lines = plain(render("text", result, terminal=True)).splitlines()
+    assert "  4 │   } } }" in lines
+    assert "  5 │   n(): any { return 1 }" in lines

@@ -204,7 +204,7 @@ class _FileView:
         redactions = [
             _Redaction(f.location, one_line(f.snippet))
             for f in findings
-            if is_redacted(f, span_text(lines, f.location))
+            if is_redacted(f, span_text(lines, f.location)) and not quotes_source(f, lines)
         ]
         # Keys the reported findings do not cover (their finding was baselined, or the
         # rule is off) must not show in a frame either: mask every one in the file.
@@ -303,6 +303,18 @@ def is_redacted(finding: Finding, source_text: str) -> bool:
     if not snippet:
         return False
     return " ".join(source_text.split()) not in snippet
+
+
+def quotes_source(finding: Finding, lines: list[str]) -> bool:
+    """A snippet copied from the lines a finding spans is a quote, not a redaction,
+    even when it shows less than the span: a syntax error quotes (a cut of) the line it
+    starts on, and its span may run over many lines."""
+    loc = finding.location
+    if not 1 <= loc.line <= loc.end_line <= len(lines):
+        return False
+    snippet = " ".join(finding.snippet.split())
+    spanned = " ".join(" ".join(lines[loc.line - 1 : loc.end_line]).split())
+    return bool(snippet) and snippet in spanned
 
 
 def _displayable(text: str) -> str:
