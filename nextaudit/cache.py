@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from nextaudit import __version__
@@ -57,6 +57,72 @@ def file_context(path: str, is_route: bool) -> str:
         return ""
 
 
+# --- project rules ----------------------------------------------------------------------
+# A project rule reads the whole tree, so its entry is keyed by the rule's settings,
+# the scanned root, every source file under it (path, size, modification time: the
+# metadata ESLint's and Ruff's caches use, since hashing every file's bytes would cost
+# as much as the rules save) and the bytes of the project inputs (package.json files,
+# lockfiles, Prisma schemas). The other files the rule read (a document such as
+# readme/structure.md) are listed in the entry with their own digests and checked on
+# every hit.
+
+
+def project_key(
+    setting: object,
+    root: str,
+    sources: Sequence[tuple[str, int, int]],
+    inputs: Sequence[tuple[str, str]],
+) -> str:
+    digest = hashlib.sha256()
+    for part in (__version__, str(FORMAT), "project", repr(setting), root):
+        digest.update(part.encode("utf-8", errors="surrogateescape"))
+        digest.update(b"\0")
+    for entry in (*sources, *inputs):
+        digest.update(repr(entry).encode("utf-8", errors="surrogateescape"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """The bytes of a small input file, or "missing" (its absence is a fact too)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+class ProjectCache:
+    """Findings of project rules, one entry per rule (see `project_key`)."""
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+
+    def _entry_path(self, key: str) -> Path:
+        return self.cache.directory / f"v{FORMAT}" / "project" / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> list[Finding] | None:
+        try:
+            with open(self._entry_path(key), encoding="utf-8") as handle:
+                data = json.load(handle)
+            if data.get("key") != key:
+                return None
+            for path, digest in data["read"]:
+                if file_digest(Path(path)) != digest:
+                    return None  # the document (or another input) changed
+            return [_finding(f[1:], str(f[0])) for f in data["findings"]]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+            return None  # missing, corrupt or from another format: rebuild
+
+    def put(self, key: str, read: Mapping[Path, str], findings: Sequence[Finding]) -> None:
+        """`read`: the other files the rule read, with their digests when it read them."""
+        document = {
+            "key": key,
+            "read": [[p.as_posix(), read[p]] for p in sorted(read)],
+            "findings": [[f.path, *_finding_json(f)] for f in findings],
+        }
+        self.cache.write_entry(self._entry_path(key), document)
+
+
 class Cache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -94,7 +160,10 @@ class Cache:
             "notices": [[n.message, n.kind, n.fatal] for n in notices if not n.fatal],
             "suppressions": [_suppression_json(s) for s in suppressions],
         }
-        target = self._entry_path(key)
+        self.write_entry(self._entry_path(key), document)
+
+    def write_entry(self, target: Path, document: object) -> None:
+        """Write one entry atomically (a temporary file, then a rename), or not at all."""
         try:
             self._prepare()
             target.parent.mkdir(parents=True, exist_ok=True)

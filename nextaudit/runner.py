@@ -8,6 +8,7 @@ results are merged in that order, so `--jobs 1` and `--jobs 8` print the same by
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from nextaudit.context import ProjectContext
 from nextaudit.discovery import discover
 from nextaudit.engine import FileResult, RuleSetting, read_and_analyze
 from nextaudit.findings import Finding, Notice, Severity, sort_findings
-from nextaudit.project import Project
+from nextaudit.project import Project, TextFile
 from nextaudit.registry import Registry, default_registry
 from nextaudit.results import RunResult, relative_posix
 from nextaudit.suppressions import UNUSED, Suppression, apply_suppressions, text_suppressions
@@ -163,9 +164,23 @@ def _run_project_rules(
     config: Config,
     settings: Sequence[RuleSetting],
     outcome: _ProjectOutcome,
+    cache_dir: Path | None = None,
 ) -> None:
-    project = Project.build(root, source_files, excluded=config.is_excluded)
+    """Project rules over one root; with a cache, a rule whose inputs are unchanged
+    since an earlier run is answered from it (see cache.project_key)."""
+    stored = None
+    if cache_dir is None:
+        project = Project.build(root, source_files, excluded=config.is_excluded)
+    else:
+        recording = _RecordingProject.build(root, source_files, excluded=config.is_excluded)
+        assert isinstance(recording, _RecordingProject)  # build() makes a `cls`
+        project, stored = recording, _ProjectRuleStore(recording, cache_dir)
     for setting in settings:
+        cached = stored.get(setting) if stored is not None else None
+        if cached is not None:
+            outcome.ran.add(setting.rule_id)
+            outcome.findings.extend(cached)
+            continue
         try:
             found = run_project_rule(project, setting, config.registry)
         except Exception as exc:  # one broken rule must not stop the run
@@ -180,6 +195,8 @@ def _run_project_rules(
             continue
         outcome.ran.add(setting.rule_id)
         outcome.findings.extend(found)
+        if stored is not None:
+            stored.put(setting, found)
     for input_path in project.inputs():
         key = input_path.as_posix()
         if key in outcome.suppressions:
@@ -189,6 +206,70 @@ def _run_project_rules(
             found_here = text_suppressions(key, text_file.text)
             if found_here:
                 outcome.suppressions[key] = found_here
+
+
+@dataclass
+class _RecordingProject(Project):
+    """A Project that notes the files its rules read besides the analysed sources
+    (a document such as readme/structure.md), with their digests at that moment."""
+
+    read_files: dict[Path, str] = field(default_factory=dict)
+
+    @functools.cached_property
+    def _sources(self) -> frozenset[Path]:
+        return frozenset(self.source_files)
+
+    def _note(self, path: Path) -> None:
+        if path not in self.read_files and path not in self._sources:
+            from nextaudit.cache import file_digest
+
+            self.read_files[path] = file_digest(path)
+
+    def read(self, path: Path) -> TextFile | None:
+        self._note(path)
+        return super().read(path)
+
+    def first_line(self, path: Path) -> str | None:
+        self._note(path)
+        return super().first_line(path)
+
+    def source_bytes(self, path: Path) -> bytes | None:
+        self._note(path)
+        return super().source_bytes(path)
+
+
+class _ProjectRuleStore:
+    """Project-rule results in the cache, keyed by everything a rule may read."""
+
+    def __init__(self, project: _RecordingProject, cache_dir: Path) -> None:
+        from nextaudit.cache import Cache, ProjectCache, file_digest
+
+        self.project = project
+        self.cache = ProjectCache(Cache(cache_dir))
+        self.root = project.root.as_posix()
+        self.sources = [_stat_entry(path) for path in project.source_files]
+        self.inputs = [(p.as_posix(), file_digest(p)) for p in project.inputs()]
+
+    def _key(self, setting: RuleSetting) -> str:
+        from nextaudit.cache import project_key
+
+        return project_key(setting, self.root, self.sources, self.inputs)
+
+    def get(self, setting: RuleSetting) -> list[Finding] | None:
+        return self.cache.get(self._key(setting))
+
+    def put(self, setting: RuleSetting, found: list[Finding]) -> None:
+        # Everything read so far, not only by this rule: a fact one rule computed
+        # (and the Project kept) may have been read for the next one.
+        self.cache.put(self._key(setting), self.project.read_files, found)
+
+
+def _stat_entry(path: Path) -> tuple[str, int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (path.as_posix(), -1, -1)
+    return (path.as_posix(), stat.st_size, stat.st_mtime_ns)
 
 
 class _Lines:
@@ -258,7 +339,9 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
         project_settings = config.project_settings()
         if project_settings and _project_inputs_changed(options.only_files, files):
             for root in _project_roots(paths):
-                _run_project_rules(root, discovery.files, config, project_settings, project)
+                _run_project_rules(
+                    root, discovery.files, config, project_settings, project, options.cache_dir
+                )
 
     with _progress(len(tasks), options.progress) as advance:
         for result in analyse_files(tasks, options.jobs, meanwhile=project_rules):
