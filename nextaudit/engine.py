@@ -10,6 +10,7 @@ from pathlib import Path
 
 import tree_sitter as ts
 
+from nextaudit.analysis.secrets import redact_secrets
 from nextaudit.analysis.syntax import bind_tree
 from nextaudit.context import RuleContext
 from nextaudit.findings import Finding, Notice, Severity, sort_findings
@@ -73,7 +74,9 @@ def syntax_error_finding(source: SourceFile, severity: Severity = Severity.NOTE)
         ),
         path=source.path,
         location=location,
-        snippet=source.line_text(location.line).strip()[:120],
+        # The line may hold a key: redact before cutting, or a cut key would not be
+        # recognised and its first characters would show.
+        snippet=redact_secrets(source.line_text(location.line).strip())[:120],
     )
 
 
@@ -116,14 +119,15 @@ def _run_rules(
         try:
             registry.file_check(rule.id)(source, ctx)
         except Exception as exc:  # a bug in one rule must not stop the run
-            reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            # An exception's text may quote the source, and so a key in it.
+            reason = redact_secrets(f"{type(exc).__name__}: {exc}".splitlines()[0])
             result.notices.append(
                 Notice(
                     path=source.path,
                     message=f"rule {rule.id} crashed: {reason}",
                     kind="rule-crash",
                     fatal=True,
-                    detail=traceback.format_exc() if verbose else "",
+                    detail=redact_secrets(traceback.format_exc()) if verbose else "",
                 )
             )
             continue

@@ -148,3 +148,31 @@ def test_a_syntax_error_quoting_its_first_line_is_not_a_redaction(tmp_path: Path
     lines = plain(render("text", result, terminal=True)).splitlines()
     assert "  4 │   } } }" in lines
     assert "  5 │   n(): any { return 1 }" in lines
+
+
+# --- secrets -----------------------------------------------------------------------
+def fake_key() -> str:
+    """An OpenAI-format key made up here (never a real one; built at run time so that
+    the repository holds no key-shaped string)."""
+    return "sk-" + "proj-" + "Q7xK2mP9vL4nR8tW1yZ5bC3dF6gH0jA"
+
+
+def assert_not_shown(key: str, text: str) -> None:
+    """Redaction shows at most the first 4 characters: no 8 of the rest may appear."""
+    shown = [key[i : i + 8] for i in range(4, len(key) - 7) if key[i : i + 8] in text]
+    assert not shown, f"the key shows: {shown[0]!r}"
+
+
+def test_a_key_on_a_line_with_a_syntax_error_is_redacted(tmp_path: Path) -> None:
+    """A syntax error quotes its line as the snippet: that used to carry the key whole
+    into the JSON report, the cache and the fingerprints."""
+    key = fake_key()
+    (tmp_path / "a.ts").write_text(f'const k = "{key}"; const broken = (;\n', encoding="utf-8")
+    for fmt in FORMATS:
+        result = cli(".", "-f", fmt, "--select", "syntax-error", "--fail-on", "note", cwd=tmp_path)
+        assert result.exit_code == 1, result.stderr
+        assert "syntax-error" in result.stdout or "did not parse" in result.stdout
+        assert_not_shown(key, result.stdout + result.stderr)
+    document = json.loads(cli(".", "-f", "json", "--select", "syntax-error", cwd=tmp_path).stdout)
+    assert document["findings"][0]["snippet"] == 'const k = "sk-p…"; const broken = (;'
+    assert_not_shown(key, plain(render("text", analyse(tmp_path), terminal=True)))
