@@ -35,10 +35,12 @@ class _Ignore:
     spec: pathspec.GitIgnoreSpec
 
     def matches(self, path: Path, is_dir: bool) -> bool:
-        try:
-            rel = path.relative_to(self.base).as_posix()
-        except ValueError:
+        # String prefix, not Path.relative_to: this runs for every entry of the walk.
+        prefix = self.base.as_posix().rstrip("/") + "/"
+        full = path.as_posix()
+        if not full.startswith(prefix):
             return False
+        rel = full[len(prefix) :]
         return bool(self.spec.match_file(rel + "/" if is_dir else rel))
 
 
@@ -118,19 +120,23 @@ def _walk(
     real_top = os.path.realpath(top)
     visited_dirs = {real_top}
     base_ignores = _inherited_ignores(top)
-    stack: list[tuple[Path, list[_Ignore]]] = [(top, base_ignores)]
+    # Each folder travels with its real path: an entry that is not a symlink is then
+    # real_dir/name, and os.path.realpath (an lstat per path component) is only needed
+    # for symlinks.
+    stack: list[tuple[Path, str, list[_Ignore]]] = [(top, real_top, base_ignores)]
     while stack:
-        directory, ignores = stack.pop()
-        own = _load_gitignore(directory)
-        if own is not None:
-            ignores = [*ignores, own]
+        directory, real_dir, ignores = stack.pop()
         try:
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             result.notes.append((directory.as_posix(), f"cannot read directory: {exc.strerror}"))
             continue
-        subdirs: list[Path] = []
+        if any(entry.name == ".gitignore" for entry in entries):
+            own = _load_gitignore(directory)
+            if own is not None:
+                ignores = [*ignores, own]
+        subdirs: list[tuple[Path, str]] = []
         for entry in entries:
             path = directory / entry.name
             try:
@@ -152,26 +158,26 @@ def _walk(
                     continue
                 if excluded is not None and excluded(path, True):
                     continue
-                real = os.path.realpath(path)
+                real = os.path.realpath(path) if is_link else os.path.join(real_dir, entry.name)
                 if is_link and not _inside(real, real_top):
                     continue
                 if real in visited_dirs:
                     continue  # a symlink cycle or a second way into the same folder
                 visited_dirs.add(real)
-                subdirs.append(path)
+                subdirs.append((path, real))
             elif is_file and wanted(entry.name):
                 if _ignored(path, False, ignores):
                     continue
                 if excluded is not None and excluded(path, False):
                     continue
-                real = os.path.realpath(path)
+                real = os.path.realpath(path) if is_link else os.path.join(real_dir, entry.name)
                 if is_link and not _inside(real, real_top):
                     continue
                 if real in seen_files:
                     continue
                 seen_files.add(real)
                 result.files.append(path)
-        stack.extend((d, ignores) for d in reversed(subdirs))
+        stack.extend((d, real, ignores) for d, real in reversed(subdirs))
 
 
 def _utf8_name(name: str) -> bool:
