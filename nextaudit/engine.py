@@ -7,6 +7,7 @@ import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import tree_sitter as ts
 
@@ -17,6 +18,9 @@ from nextaudit.findings import Finding, Notice, Severity, sort_findings
 from nextaudit.registry import Registry, default_registry
 from nextaudit.source import SourceFile
 from nextaudit.suppressions import Suppression, source_suppressions
+
+if TYPE_CHECKING:
+    from nextaudit.cache import Cache
 
 SYNTAX_ERROR = "syntax-error"
 
@@ -148,6 +152,41 @@ def read_and_analyze(
     With a cache directory, a file whose bytes, path, settings and context are
     unchanged since an earlier run is answered from the cache without parsing.
     """
+    raw = _read_source(path, max_file_size)
+    if isinstance(raw, FileResult):
+        return raw
+    cache = key = None
+    if cache_dir is not None:
+        cache, key, hit = _cache_lookup(raw, path, rel_path, cache_dir, settings_hash)
+        if hit is not None:
+            return hit
+    source = SourceFile.from_bytes(path, rel_path, raw)
+    result = analyze_source(source, settings, verbose=verbose)
+    result.suppressions = source_suppressions(source)
+    if source.encoding == "utf-8-replaced":
+        result.notices.append(
+            Notice(path, "not valid UTF-8: undecodable bytes were replaced", "encoding")
+        )
+    elif "\0" in source.text:  # not `raw`: UTF-16 text is full of NUL bytes
+        result.notices.append(Notice(path, "contains NUL bytes", "encoding"))
+    if cache is not None and key is not None and not any(n.fatal for n in result.notices):
+        cache.put(key, result.findings, result.notices, result.suppressions)
+    return result
+
+
+def cached_result(
+    path: str, rel_path: str, max_file_size: int, cache_dir: str, settings_hash: str
+) -> FileResult | None:
+    """The file's result from the cache, or None when it has to be analysed (a file
+    that cannot be read is left to read_and_analyze, which reports it)."""
+    raw = _read_source(path, max_file_size)
+    if isinstance(raw, FileResult):
+        return None
+    return _cache_lookup(raw, path, rel_path, cache_dir, settings_hash)[2]
+
+
+def _read_source(path: str, max_file_size: int) -> bytes | FileResult:
+    """The file's bytes, or the result of a file that is not analysed."""
     try:
         size = os.path.getsize(path)
         if size > max_file_size:
@@ -176,30 +215,23 @@ def read_and_analyze(
             notices=[Notice(path, "skipped: binary file (NUL bytes)", "binary")],
             analysed=False,
         )
-    cache = key = None
-    if cache_dir is not None:
-        from nextaudit.cache import Cache, entry_key, file_context
-        from nextaudit.nextjs_roles import Role, role_of
+    return raw
 
-        cache = Cache(Path(cache_dir))
-        context = file_context(path, role_of(rel_path) is Role.ROUTE)
-        key = entry_key(raw, rel_path, settings_hash, context)
-        hit = cache.get(key, path)
-        if hit is not None:
-            findings, notices, suppressions = hit
-            return FileResult(path, findings, notices, True, suppressions)
-    source = SourceFile.from_bytes(path, rel_path, raw)
-    result = analyze_source(source, settings, verbose=verbose)
-    result.suppressions = source_suppressions(source)
-    if source.encoding == "utf-8-replaced":
-        result.notices.append(
-            Notice(path, "not valid UTF-8: undecodable bytes were replaced", "encoding")
-        )
-    elif "\0" in source.text:  # not `raw`: UTF-16 text is full of NUL bytes
-        result.notices.append(Notice(path, "contains NUL bytes", "encoding"))
-    if cache is not None and key is not None and not any(n.fatal for n in result.notices):
-        cache.put(key, result.findings, result.notices, result.suppressions)
-    return result
+
+def _cache_lookup(
+    raw: bytes, path: str, rel_path: str, cache_dir: str, settings_hash: str
+) -> tuple[Cache, str, FileResult | None]:
+    from nextaudit.cache import Cache, entry_key, file_context
+    from nextaudit.nextjs_roles import Role, role_of
+
+    cache = Cache(Path(cache_dir))
+    context = file_context(path, role_of(rel_path) is Role.ROUTE)
+    key = entry_key(raw, rel_path, settings_hash, context)
+    hit = cache.get(key, path)
+    if hit is None:
+        return cache, key, None
+    findings, notices, suppressions = hit
+    return cache, key, FileResult(path, findings, notices, True, suppressions)
 
 
 def looks_binary(raw: bytes) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from nextaudit import baseline as baseline_mod
 from nextaudit.config import Config
 from nextaudit.context import ProjectContext
 from nextaudit.discovery import discover
-from nextaudit.engine import FileResult, RuleSetting, read_and_analyze
+from nextaudit.engine import FileResult, RuleSetting, cached_result, read_and_analyze
 from nextaudit.findings import Finding, Notice, Severity, sort_findings
 from nextaudit.project import Project, TextFile
 from nextaudit.registry import Registry, default_registry
@@ -29,6 +30,8 @@ from nextaudit.suppressions import UNUSED, Suppression, apply_suppressions, text
 PARALLEL_THRESHOLD = 24
 # Files analysed in the parent before the worker processes fork (see analyse_files).
 WARM_UP_FILES = 16
+# Files looked up in the cache before deciding whether the parent looks up the rest.
+CACHE_PROBE = 64
 
 
 @dataclass(frozen=True)
@@ -102,28 +105,40 @@ def analyse_files(
         if meanwhile is not None:
             meanwhile()
         return
+    answered = _answer_from_cache(tasks)
+    pending = [task for index, task in enumerate(tasks) if index not in answered]
+    if len(pending) < PARALLEL_THRESHOLD:
+        for index, task in enumerate(tasks):
+            yield answered[index] if index in answered else run_task(task)
+        if meanwhile is not None:
+            meanwhile()
+        return
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     # The first files are analysed here, before the workers start: they compile the
     # rules' queries and settle the query plan (about half a second of work), and
     # forked workers inherit both instead of each paying for them again.
-    warm = [run_task(task) for task in tasks[:WARM_UP_FILES]]
-    rest = tasks[WARM_UP_FILES:]
+    warm = [run_task(task) for task in pending[:WARM_UP_FILES]]
+    rest = pending[WARM_UP_FILES:]
     chunksize = max(1, min(32, len(rest) // (jobs * 8)))
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
-    done = 0
+    position = 0  # the next task to yield
     try:
         results = pool.map(run_task, rest, chunksize=chunksize)
         if meanwhile is not None:
             meanwhile()
-        yield from warm
-        for result in results:
-            done += 1
+        analysed = itertools.chain(warm, results)
+        while position < len(tasks):
+            result = answered.get(position)
+            if result is None:
+                result = next(analysed)
+            position += 1
             yield result
     except BrokenProcessPool:
-        for task in rest[done:]:
-            yield FileResult(
+        for index in range(position, len(tasks)):
+            task = tasks[index]
+            yield answered.get(index) or FileResult(
                 task.path,
                 notices=[
                     Notice(
@@ -138,6 +153,26 @@ def analyse_files(
     finally:
         # On Ctrl-C or an error, do not wait for queued work.
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _answer_from_cache(tasks: Sequence[FileTask]) -> dict[int, FileResult]:
+    """Results the cache holds, looked up here: files it answers need no worker, and
+    a warm run needs no worker process at all. When the first files mostly miss (a
+    cold cache, or none), the rest are left to the workers, which look them up
+    themselves, so a cold run does not read every file twice."""
+    if not tasks or tasks[0].cache_dir is None:
+        return {}
+    answered: dict[int, FileResult] = {}
+    for index, task in enumerate(tasks):
+        if index == CACHE_PROBE and len(answered) < CACHE_PROBE // 2:
+            break
+        assert task.cache_dir is not None
+        hit = cached_result(
+            task.path, task.rel_path, task.max_file_size, task.cache_dir, task.settings_hash
+        )
+        if hit is not None:
+            answered[index] = hit
+    return answered
 
 
 def run_project_rule(
