@@ -54,7 +54,11 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=False,
     context_settings={"help_option_names": ["-h", "--help"]},
-    help="Checklist-driven static analysis for Next.js / TypeScript backends.",
+    help=(
+        "Checklist-driven static analysis for Next.js / TypeScript backends.\n\n"
+        "`nextaudit [PATHS]` is short for `nextaudit check [PATHS]`; "
+        "see `nextaudit check --help` for its options."
+    ),
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
@@ -78,7 +82,11 @@ def main(
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
-    """Checklist-driven static analysis for Next.js / TypeScript backends."""
+    """Checklist-driven static analysis for Next.js / TypeScript backends.
+
+    `nextaudit [PATHS]` is short for `nextaudit check [PATHS]`; see
+    `nextaudit check --help` for its options.
+    """
 
 
 def _split_ids(values: list[str] | None) -> tuple[str, ...]:
@@ -151,13 +159,19 @@ def check(
         str | None, typer.Option(help="SARIF automationDetails.id (run category).")
     ] = None,
     show_suppressed: Annotated[
-        bool, typer.Option(help="Also list findings silenced by nextaudit-ignore comments.")
+        bool,
+        typer.Option(
+            "--show-suppressed", help="Also list findings silenced by nextaudit-ignore comments."
+        ),
     ] = False,
     baseline: Annotated[
         Path | None, typer.Option(help="Drop findings recorded in this baseline file.")
     ] = None,
     update_baseline: Annotated[
-        bool, typer.Option(help="(Re)write the --baseline file from the current findings.")
+        bool,
+        typer.Option(
+            "--update-baseline", help="(Re)write the --baseline file from the current findings."
+        ),
     ] = False,
     changed_since: Annotated[
         str | None,
