@@ -28,5 +28,15 @@ def main() -> None:
         sys.exit(130)
 
 
+def forget_the_current_directory() -> None:
+    """`python -m nextaudit` puts the current directory first on sys.path, and nextaudit
+    usually runs inside the repository it analyses: a `typer.py` or `yaml.py` there
+    would be imported, and so run, in place of the real package. Under `-m` only this
+    package was found through that entry (it is imported already), so it can go."""
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]
+
+
 if __name__ == "__main__":
+    forget_the_current_directory()
     main()

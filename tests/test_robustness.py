@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, ROOT
 from typer.testing import CliRunner
 
 from nextaudit.cli import app
@@ -176,3 +176,38 @@ def test_a_key_on_a_line_with_a_syntax_error_is_redacted(tmp_path: Path) -> None
     document = json.loads(cli(".", "-f", "json", "--select", "syntax-error", cwd=tmp_path).stdout)
     assert document["findings"][0]["snippet"] == 'const k = "sk-p…"; const broken = (;'
     assert_not_shown(key, plain(render("text", analyse(tmp_path), terminal=True)))
+
+
+# --- safety ------------------------------------------------------------------------
+def nextaudit_process(*args: str, cwd: Path, **kwargs):  # type: ignore[no-untyped-def]
+    """`python -m nextaudit` in a subprocess, as a CI job or a user runs it."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("CI", None)
+    return subprocess.run(
+        [sys.executable, "-m", "nextaudit", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=HANG_GUARD,
+        **kwargs,
+    )
+
+
+def test_python_dash_m_never_imports_modules_of_the_analysed_tree(tmp_path: Path) -> None:
+    """`python -m` puts the current directory first on sys.path: a `typer.py` in the
+    analysed repository used to be imported (and run) in place of the real package."""
+    tree, marker = tmp_path / "repo", tmp_path / "marker"
+    tree.mkdir()
+    payload = f"open({str(marker)!r}, 'a').write(__name__ + '\\n')\n"
+    for module in ("typer", "yaml", "rich", "pathspec", "re2", "tree_sitter", "json", "hashlib"):
+        (tree / f"{module}.py").write_text(payload, encoding="utf-8")
+    (tree / "a.ts").write_text("export let x: any;\n", encoding="utf-8")
+    for jobs in ("1", "2"):
+        done = nextaudit_process(".", "--no-cache", "-f", "sarif", "--jobs", jobs, cwd=tree)
+        assert done.returncode == 1, done.stderr
+        assert not marker.exists(), marker.read_text()
