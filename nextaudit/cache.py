@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -123,13 +123,19 @@ class ProjectCache:
         self.cache.write_entry(self._entry_path(key), document)
 
 
+# Folders this process created or found (each run writes thousands of entries into
+# 256 shards: one makedirs per shard, not per entry), and a counter for the names of
+# temporary files (pid + counter is unique; O_EXCL guards against a leftover).
+_READY_FOLDERS: set[str] = set()
+_TEMPORARY_NAMES = itertools.count()
+
+
 class Cache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._prepared = False
 
-    def _entry_path(self, key: str) -> Path:
-        return self.directory / f"v{FORMAT}" / key[:2] / f"{key}.json"
+    def _entry_path(self, key: str) -> str:
+        return os.path.join(self.directory, f"v{FORMAT}", key[:2], f"{key}.json")
 
     def get(
         self, key: str, path: str
@@ -162,25 +168,41 @@ class Cache:
         }
         self.write_entry(self._entry_path(key), document)
 
-    def write_entry(self, target: Path, document: object) -> None:
+    def write_entry(self, target: str | Path, document: object) -> None:
         """Write one entry atomically (a temporary file, then a rename), or not at all."""
-        try:
-            self._prepare()
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
+        text = json.dumps(document, separators=(",", ":"))
+        folder = os.path.dirname(target)
+        for _attempt in range(2):
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(document, handle, separators=(",", ":"))
-                os.replace(temporary, target)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-                raise
-        except OSError:
-            return  # a read-only checkout or a full disk: the run goes on uncached
+                self._write(folder, target, text)
+                return
+            except FileNotFoundError:
+                # The cache was removed under us (a `rm -rf`, another tool's clean):
+                # forget which folders exist and make them again, once.
+                _READY_FOLDERS.discard(folder)
+                _READY_FOLDERS.discard(os.fspath(self.directory))
+            except OSError:
+                return  # a read-only checkout or a full disk: the run goes on uncached
+
+    def _write(self, folder: str, target: str | Path, text: str) -> None:
+        self._prepare()
+        if folder not in _READY_FOLDERS:
+            os.makedirs(folder, exist_ok=True)
+            _READY_FOLDERS.add(folder)
+        temporary = os.path.join(folder, f".tmp-{os.getpid()}-{next(_TEMPORARY_NAMES)}.json")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(temporary, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
 
     def _prepare(self) -> None:
-        if self._prepared:
+        directory = os.fspath(self.directory)
+        if directory in _READY_FOLDERS:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         for name, text in ((".gitignore", _GITIGNORE), ("CACHEDIR.TAG", _CACHEDIR_TAG)):
@@ -188,7 +210,7 @@ class Cache:
             if not marker.exists():
                 with contextlib.suppress(OSError):
                     marker.write_text(text, encoding="utf-8")
-        self._prepared = True
+        _READY_FOLDERS.add(directory)
 
 
 def _location_json(loc: Location) -> list[int]:
