@@ -212,8 +212,9 @@ class SourceFile:
     def is_page_like(self) -> bool:
         return self.role in (nextjs_roles.Role.PAGE, nextjs_roles.Role.LAYOUT)
 
-    @property
+    @functools.cached_property
     def is_declaration_file(self) -> bool:
+        # Cached: rules ask it about four times per file, and PurePosixPath is costly.
         name = PurePosixPath(self.rel_path).name.lower()
         return name.endswith((".d.ts", ".d.mts", ".d.cts"))
 
