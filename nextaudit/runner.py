@@ -150,9 +150,21 @@ def analyse_files(
                 ],
                 analysed=False,
             )
+    except BaseException:
+        # Ctrl-C (or an error here): the workers' current chunks are not wanted, and
+        # waiting for them can take as long as a chunk of big files does.
+        _stop_workers(pool)
+        raise
     finally:
         # On Ctrl-C or an error, do not wait for queued work.
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_workers(pool: object) -> None:
+    """Terminate a ProcessPoolExecutor's workers (it has no public way to do it)."""
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        process.terminate()
 
 
 def _answer_from_cache(tasks: Sequence[FileTask]) -> dict[int, FileResult]:

@@ -697,6 +697,36 @@ def test_ctrl_c_stops_promptly_with_exit_130_and_no_partial_output(
         pytest.fail("worker processes outlived the interrupted run")
 
 
+def test_ctrl_c_does_not_wait_for_the_workers_current_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers ignore SIGINT and the parent used to wait for their current chunk of
+    files before exiting: with big files that was minutes. Here every worker is stuck
+    in a slow check when Ctrl-C comes."""
+    import threading
+
+    count = PARALLEL_THRESHOLD + WARM_UP_FILES + 8
+    for i in range(count):
+        (tmp_path / f"f{i:02}.ts").write_text(CATCH_AND_ANY, encoding="utf-8")
+    parent = os.getpid()
+
+    def stuck_in_a_worker() -> None:
+        if os.getpid() != parent:
+            time.sleep(10 * HANG_GUARD)
+
+    crash_for(monkeypatch, "no-empty-catch", "*", stuck_in_a_worker)
+    timer = threading.Timer(3.0, os.kill, (parent, signal.SIGINT))
+    timer.start()
+    started = time.monotonic()
+    try:
+        result = cli(".", "--jobs", "2", "-f", "json", cwd=tmp_path)
+    finally:
+        timer.cancel()
+    assert result.exit_code == 130
+    assert result.stderr.endswith("nextaudit: interrupted\n")
+    assert time.monotonic() - started < 3.0 + 10
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_closed_stdout_ends_quietly(tmp_path: Path, fmt: str) -> None:
     for i in range(120):
