@@ -231,10 +231,14 @@ def _run_project_rules(
         try:
             found = run_project_rule(project, setting, config.registry)
         except Exception as exc:  # one broken rule must not stop the run
+            from nextaudit.analysis.secrets import redact_secrets
+
+            # One line, as for file rules; an exception's text may quote a key.
+            reason = redact_secrets(f"{type(exc).__name__}: {exc}".splitlines()[0])
             outcome.notices.append(
                 Notice(
                     root.as_posix(),
-                    f"rule {setting.rule_id} crashed: {type(exc).__name__}: {exc}",
+                    f"rule {setting.rule_id} crashed: {reason}",
                     "rule-crash",
                     fatal=True,
                 )

@@ -536,7 +536,11 @@ def test_symlink_loops_end_and_links_out_of_the_root_are_not_followed(tmp_path: 
 
 # --- faults ------------------------------------------------------------------------
 def crash_for(
-    monkeypatch: pytest.MonkeyPatch, rule_id: str, victim: str, fault: Callable[[], None]
+    monkeypatch: pytest.MonkeyPatch,
+    rule_id: str,
+    victim: str,
+    fault: Callable[[], None],
+    attribute: str = "check",
 ) -> None:
     """Make one rule's check call `fault()` on files named `victim` (`*`: on every file);
     other files and rules run as usual.
@@ -546,13 +550,13 @@ def crash_for(
 
     real_load = registry_module._load_check
 
-    def load(wanted: str, attribute: str) -> Callable[..., None]:
-        real_check = real_load(wanted, attribute)
-        if wanted != rule_id or attribute != "check":
+    def load(wanted: str, kind: str) -> Callable[..., None]:
+        real_check = real_load(wanted, kind)
+        if (wanted, kind) != (rule_id, attribute):
             return real_check
 
         def check(source: Any, ctx: Any) -> None:
-            if victim in ("*", Path(source.path).name):
+            if victim in ("*", Path(getattr(source, "path", "")).name):
                 fault()
             real_check(source, ctx)
 
@@ -876,6 +880,28 @@ def test_a_key_on_a_line_with_a_syntax_error_is_redacted(tmp_path: Path) -> None
     document = json.loads(cli(".", "-f", "json", "--select", "syntax-error", cwd=tmp_path).stdout)
     assert document["findings"][0]["snippet"] == 'const k = "sk-p…"; const broken = (;'
     assert_not_shown(key, plain(render("text", analyse(tmp_path), terminal=True)))
+
+
+def test_a_crashing_project_rule_gives_a_one_line_redacted_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project rule's crash message used to carry the exception's every line (and
+    any key quoted in it) into the one-line notice."""
+    key = fake_key()
+    (tmp_path / "package.json").write_text('{"name": "app"}\n', encoding="utf-8")
+    (tmp_path / "a.ts").write_text("export let x: any;\n", encoding="utf-8")
+
+    def fault() -> None:
+        raise ValueError(f"cannot read {key}\nsecond line")
+
+    crash_for(monkeypatch, "pnpm-only", "*", fault, attribute="check_project")
+    result = cli(".", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert stderr_notices(result.stderr) == [
+        ".: rule-crash: rule pnpm-only crashed: ValueError: cannot read sk-p…"
+    ]
+    assert places_in("text", result.stdout) == [("a.ts", "no-explicit-any", 1, 15)]
+    assert_not_shown(key, result.stdout + result.stderr)
 
 
 def test_a_crashing_rule_never_quotes_a_key_in_full(
