@@ -854,6 +854,29 @@ def test_the_analysed_code_is_never_run(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
+def test_control_characters_in_file_names_cannot_forge_report_lines(tmp_path: Path) -> None:
+    """A hostile file name used to drive the terminal (ESC sequences, a bidi override)
+    or split a finding's line in two, forging a finding for a file that is not there.
+    Text reports show such characters as `one_line` does; JSON keeps the exact name."""
+    names = ["evil\x1b[31mRED\x1b[0m.ts", "two\nlines.ts", "cr\rreturn.ts", "bidi\u202etxt.ts"]
+    try:
+        for name in names:
+            (tmp_path / name).write_text("export let x: any;\n", encoding="utf-8")
+    except OSError:
+        pytest.skip("this file system refuses control characters in names")
+    shown = ["bidi\ufffdtxt.ts", "cr return.ts", "evil\ufffd[31mRED\ufffd[0m.ts", "two lines.ts"]
+    text = cli(".", cwd=tmp_path).stdout
+    assert [line.split(":1:15: ")[0] for line in text.splitlines() if ":1:15: " in line] == shown
+    checklist = cli(".", "-f", "checklist", cwd=tmp_path).stdout
+    terminal = render("text", analyse(tmp_path), terminal=True)
+    for output in (text, checklist, terminal):
+        assert "\x1b[31mRED" not in output and "\u202e" not in output and "\r" not in output
+        assert not any(line.startswith("lines.ts") for line in output.splitlines())
+    assert "\ufffd[31mRED\ufffd[0m.ts" in terminal
+    document = json.loads(cli(".", "-f", "json", cwd=tmp_path).stdout)
+    assert sorted(f["path"] for f in document["findings"]) == sorted(names)
+
+
 # --- secrets -----------------------------------------------------------------------
 def fake_key() -> str:
     """An OpenAI-format key made up here (never a real one; built at run time so that

@@ -224,7 +224,7 @@ def render_checklist(
 
 def _location(result: RunResult, finding: Finding) -> str:
     loc = finding.location
-    return f"{result.display_path(finding.path)}:{loc.line}:{loc.column}"
+    return f"{one_line(result.display_path(finding.path))}:{loc.line}:{loc.column}"
 
 
 def _markdown_code(text: str) -> str:

@@ -61,7 +61,7 @@ def render_text(result: RunResult, terminal: bool = False, width: int = 100) -> 
 def finding_line(result: RunResult, finding: Finding) -> str:
     loc = finding.location
     return (
-        f"{result.display_path(finding.path)}:{loc.line}:{loc.column}: "
+        f"{one_line(result.display_path(finding.path))}:{loc.line}:{loc.column}: "
         f"{finding.severity.label} [{finding.rule_id}] {one_line(finding.message)}"
         + _suppressed_suffix(finding)
     )
@@ -158,7 +158,7 @@ def _finding_text(result: RunResult, finding: Finding) -> Text:
 
     loc = finding.location
     return Text.assemble(
-        (result.display_path(finding.path), "bold"),
+        (one_line(result.display_path(finding.path)), "bold"),
         f":{loc.line}:{loc.column}: ",
         (finding.severity.label, SEVERITY_STYLE[finding.severity]),
         " ",
