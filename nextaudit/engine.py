@@ -163,9 +163,10 @@ def read_and_analyze(
     source = SourceFile.from_bytes(path, rel_path, raw)
     result = analyze_source(source, settings, verbose=verbose)
     result.suppressions = source_suppressions(source)
-    if source.encoding == "utf-8-replaced":
+    if source.encoding.endswith("-replaced"):
+        codec = "UTF-16" if source.encoding.startswith("utf-16") else "UTF-8"
         result.notices.append(
-            Notice(path, "not valid UTF-8: undecodable bytes were replaced", "encoding")
+            Notice(path, f"not valid {codec}: undecodable bytes were replaced", "encoding")
         )
     elif "\0" in source.text:  # not `raw`: UTF-16 text is full of NUL bytes
         result.notices.append(Notice(path, "contains NUL bytes", "encoding"))

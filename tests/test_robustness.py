@@ -216,6 +216,8 @@ CORPUS_FINDINGS: list[Place] = [
     ("unicode.tsx", "no-explicit-any", 4, 73, 4, 76),
     ("utf16be-bom.ts", "no-explicit-any", 2, 32, 2, 35),
     ("utf16le-bom.ts", "no-explicit-any", 2, 32, 2, 35),
+    ("utf16le-lone-surrogate.ts", "no-explicit-any", 1, 35, 1, 38),
+    ("utf8-bom-invalid.ts", "no-explicit-any", 1, 30, 1, 33),
     ("utf8-bom.ts", "no-explicit-any", 1, 15, 1, 18),
     ("utf8-bom.ts", "no-explicit-any", 2, 15, 2, 18),
 ]
@@ -223,8 +225,10 @@ CORPUS_NOTICES: list[Notice3] = [
     ("binary.ts", "binary", "skipped: binary file (NUL bytes)"),
     ("invalid-utf8.ts", "encoding", "not valid UTF-8: undecodable bytes were replaced"),
     ("nul-in-text.ts", "encoding", "contains NUL bytes"),
+    ("utf16le-lone-surrogate.ts", "encoding", "not valid UTF-16: undecodable bytes were replaced"),
+    ("utf8-bom-invalid.ts", "encoding", "not valid UTF-8: undecodable bytes were replaced"),
 ]
-CORPUS_FILES = 17  # every .ts and .tsx file; all but binary.ts are analysed
+CORPUS_FILES = 19  # every .ts and .tsx file; all but binary.ts are analysed
 SELECT = ("--select", "no-explicit-any,syntax-error")  # new rules do not change the counts
 
 
@@ -322,7 +326,7 @@ def test_corpus_terminal_frames_put_the_carets_under_the_flagged_text(corpus: Pa
         prefix = next(i for i in range(len(code) + 1) if cell_len(code[:i]) >= cells)
         assert code[prefix : prefix + 3] == "any", (path, code, carets)
         checked += 1
-    assert checked == 18
+    assert checked == 20
 
 
 # --- generated at test time: deep nesting ------------------------------------------
