@@ -279,9 +279,7 @@ def _secret_redactions(lines: list[str]) -> list[_Redaction]:
         row = bisect.bisect_right(starts, offset) - 1
         return row + 1, offset - starts[row] + 1
 
-    return [
-        _Redaction(Location(*position(s.start), *position(s.end)), s.redacted) for s in found
-    ]
+    return [_Redaction(Location(*position(s.start), *position(s.end)), s.redacted) for s in found]
 
 
 def span_text(lines: list[str], loc: Location) -> str:
