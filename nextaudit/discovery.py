@@ -105,6 +105,9 @@ def discover(
                 seen_files.add(real)
                 result.files.append(absolute)
             continue
+        if not absolute.is_dir():  # a FIFO, a device, a socket: never opened (a FIFO blocks)
+            result.notes.append((absolute.as_posix(), "skipped: not a regular file or a directory"))
+            continue
         _walk(absolute, result, seen_files, excluded, wanted)
     result.files.sort(key=lambda p: p.as_posix())
     return result
