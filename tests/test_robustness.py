@@ -850,6 +850,33 @@ def test_the_analysed_tree_is_never_written_to(tmp_path: Path) -> None:
     assert {k: v for k, v in after.items() if k in before} == before
 
 
+def test_reports_to_devices_and_fifos_write_through_them(tmp_path: Path) -> None:
+    """`-o /dev/null` used to replace the device with a regular file (the atomic
+    writer renames a temporary file over its target): as root, /dev/null itself."""
+    import threading
+
+    (tmp_path / "a.ts").write_text("export let x: any;\n", encoding="utf-8")
+    fifo = tmp_path / "report.pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = cli("a.ts", "-f", "json", "-o", str(fifo), cwd=tmp_path)
+    reader.join(HANG_GUARD)
+    assert result.exit_code == 1, result.stderr
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert json.loads(received[0])["findings"][0]["rule_id"] == "no-explicit-any"
+    null = tmp_path / "null"
+    try:
+        os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # what /dev/null is on Linux
+    except (OSError, AttributeError):
+        return  # creating device nodes needs privileges; the FIFO made the point
+    for option in ("--output", "--sarif-output", "--json-output"):
+        assert cli("a.ts", option, str(null), cwd=tmp_path).exit_code == 1
+        assert stat.S_ISCHR(null.stat().st_mode), option
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.ts", "null", "report.pipe"]
+
+
 def test_the_analysed_code_is_never_run(tmp_path: Path) -> None:
     """Sources, configs and manifests whose top level would write a marker if anything
     ran or imported them."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -18,8 +19,14 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write `text` as UTF-8 to `path` (line endings exactly as given), atomically.
 
     Missing parent directories are created. A symlink at `path` stays a symlink: its
-    target is what gets replaced.
+    target is what gets replaced. A device, FIFO or socket at `path` (`-o /dev/null`,
+    `-o /dev/stdout`, a named pipe) is written through instead: replacing it would
+    destroy it (as root, `/dev/null` itself), and it has no old content to protect.
     """
+    if _is_special_file(path):
+        with open(path, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+        return
     target = Path(os.path.realpath(path))
     target.parent.mkdir(parents=True, exist_ok=True)
     mode = _mode_for(target)
@@ -35,6 +42,14 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
         raise
+
+
+def _is_special_file(path: str | os.PathLike[str]) -> bool:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 def _mode_for(target: Path) -> int:
