@@ -294,49 +294,45 @@ def _bench(args: argparse.Namespace, work: Path) -> dict[str, object]:
     repeat = args.repeat
 
     say(f"target: {target}  (jobs-N = {jobs}, best of {repeat})")
-    floor_runs = []
-    for _ in range(repeat):
-        out = work / "floor.json"
-        m = run_measured(
-            "floor", [python, str(BENCH_DIR / "run.py"), "--floor", "."], target, env, out
+    floor_cmd = [python, str(BENCH_DIR / "run.py"), "--floor", "."]
+
+    def full(name: str, extra: list[str], report: str, sample: bool = False) -> Measurement:
+        argv = [*cli, ".", *extra, "--no-progress", "-f", "json", "-o", str(work / report)]
+        return run_measured(name, argv, target, env, sample_tree=sample)
+
+    # Round by round, every measurement once per round: on a shared machine the load
+    # changes by the minute, and interleaving gives each measurement the same luck.
+    runs: dict[str, list[Measurement]] = {}
+    for index in range(repeat):
+        floor_run = run_measured("floor", floor_cmd, target, env, work / "floor.json")
+        floor_run.detail = json.loads((work / "floor.json").read_text(encoding="utf-8"))
+        cache = work / f"cache-{index}"
+        cached = ["--jobs", str(jobs), "--cache-dir", str(cache)]
+        for measured in (
+            floor_run,
+            full("jobs-1", ["--jobs", "1", "--no-cache"], "jobs1.json"),
+            full(f"jobs-{jobs}", ["--jobs", str(jobs), "--no-cache"], "jobsn.json", True),
+            full("cold", cached, "cached.json", True),
+            full("warm", cached, "cached.json", True),
+        ):
+            runs.setdefault(measured.name, []).append(measured)
+        say(
+            f"round {index + 1}: "
+            + ", ".join(f"{name} {found[-1].wall:.2f} s" for name, found in runs.items())
         )
-        m.detail = json.loads(out.read_text(encoding="utf-8"))
-        floor_runs.append(m)
-    floor = best_of(floor_runs)
+    floor, jobs1, jobsn, cold, warm = (best_of(found) for found in runs.values())
     facts = {k: float(v) for k, v in floor.detail.items() if isinstance(v, (int, float))}
     files = int(facts["files"])
     say(
         f"floor: {files} files, {facts['bytes'] / 1e6:.1f} MB, {int(facts['lines'])} lines: "
         f"parse {facts['parse_seconds']:.2f} s (discovery {facts['discovery_seconds']:.2f} s)"
     )
-
-    def full(name: str, extra: list[str], report: str, sample: bool = False) -> Measurement:
-        runs = []
-        for _ in range(repeat):
-            argv = [*cli, ".", *extra, "--no-progress", "-f", "json", "-o", str(work / report)]
-            runs.append(run_measured(name, argv, target, env, sample_tree=sample))
-        best = best_of(runs)
-        say(f"{name}: {best.wall:.2f} s wall, {best.cpu:.2f} s CPU, {best.peak_rss_mb:.0f} MB")
-        return best
-
-    jobs1 = full("jobs-1", ["--jobs", "1", "--no-cache"], "jobs1.json")
-    jobsn = full(f"jobs-{jobs}", ["--jobs", str(jobs), "--no-cache"], "jobsn.json", sample=True)
     identical = (work / "jobs1.json").read_bytes() == (work / "jobsn.json").read_bytes()
+    cached_identical = (work / "cached.json").read_bytes() == (work / "jobs1.json").read_bytes()
     report = json.loads((work / "jobs1.json").read_text(encoding="utf-8"))
     findings = len(report["findings"])
     any_count = sum(1 for finding in report["findings"] if finding["rule_id"] == "no-explicit-any")
     suppressed = int(report["summary"].get("suppressed", 0))
-
-    cold_runs, warm_runs = [], []
-    for index in range(repeat):
-        cache = work / f"cache-{index}"
-        argv = [*cli, ".", "--jobs", str(jobs), "--cache-dir", str(cache), "--no-progress"]
-        argv += ["-f", "json", "-o", str(work / "cached.json")]
-        cold_runs.append(run_measured("cold", argv, target, env, sample_tree=True))
-        warm_runs.append(run_measured("warm", argv, target, env, sample_tree=True))
-    cold, warm = best_of(cold_runs), best_of(warm_runs)
-    cached_identical = (work / "cached.json").read_bytes() == (work / "jobs1.json").read_bytes()
-    say(f"cold: {cold.wall:.2f} s   warm: {warm.wall:.2f} s")
 
     version_runs = [
         run_measured("version", [*cli, "--version"], target, env) for _ in range(args.version_runs)
@@ -377,6 +373,21 @@ def _bench(args: argparse.Namespace, work: Path) -> dict[str, object]:
         "warm_over_cold": ratio(warm.wall, cold.wall),
         "jobsN_over_floor": ratio(jobsn.wall, floor_wall),
     }
+    # The same ratios within each round (same machine load), and their median.
+    per_round = {
+        "full_over_floor": [
+            ratio(j.wall, float(str(f.detail["parse_seconds"])))
+            for f, j in zip(runs["floor"], runs["jobs-1"], strict=True)
+        ],
+        "jobs1_over_jobsN": [
+            ratio(a.wall, b.wall) for a, b in zip(runs["jobs-1"], runs[f"jobs-{jobs}"], strict=True)
+        ],
+        "warm_over_cold": [
+            ratio(w.wall, c.wall) for c, w in zip(runs["cold"], runs["warm"], strict=True)
+        ],
+    }
+    for name, values in per_round.items():
+        ratios[f"{name}_median_of_rounds"] = statistics.median(values)
     if eslint is not None:
         ratios["eslint_over_jobs1"] = ratio(eslint.wall, jobs1.wall)
         ratios["eslint_over_jobsN"] = ratio(eslint.wall, jobsn.wall)
@@ -418,6 +429,7 @@ def _bench(args: argparse.Namespace, work: Path) -> dict[str, object]:
         "reports_identical_cached": cached_identical,
         "measurements": [asdict(m) for m in measurements],
         "ratios": ratios,
+        "ratios_by_round": per_round,
         "targets_met": targets_met,
     }
 
@@ -461,7 +473,7 @@ def print_summary(result: dict[str, object]) -> None:
     ratios = result["ratios"]
     assert isinstance(ratios, dict)
     for name, value in ratios.items():
-        print(f"{name:<22} {value:6.2f}")
+        print(f"{name:<36} {value:6.2f}")
     print()
     print(f"reports identical for --jobs 1 and --jobs N: {result['reports_identical_jobs1_jobsN']}")
     print(f"warm (cached) report identical:             {result['reports_identical_cached']}")
