@@ -266,9 +266,13 @@ def check(
 
     from nextaudit.report import render
     from nextaudit.report.atomic import write_atomic
+    from nextaudit.report.common import one_line
 
     for notice in result.notices:
-        typer.echo(f"{result.display_path(notice.path)}: {notice.kind}: {notice.message}", err=True)
+        # Paths and messages come from the analysed tree: no control characters on the
+        # user's terminal.
+        where = one_line(result.display_path(notice.path))
+        typer.echo(f"{where}: {notice.kind}: {one_line(notice.message)}", err=True)
         if verbose and notice.detail:
             typer.echo(notice.detail.rstrip(), err=True)
 
