@@ -403,3 +403,14 @@ def is_api_route(rel_path: str) -> bool:
         p for p in PurePosixPath(rel_path).parts[:-1] if not (p.startswith("(") and p.endswith(")"))
     ]
     return any(a == "app" and b == "api" for a, b in itertools.pairwise(parts))
+
+
+def nothing_to_judge(handler: RouteHandler, source: SourceFile) -> bool:
+    """A handler implemented elsewhere (`export { GET } from "./x"`, a handler passed in
+    from an import), forwarding its request to an imported function, or returning a
+    constant reply has no body here that could need a guard."""
+    return (
+        handler.function is None
+        or delegates_elsewhere(handler, source)
+        or returns_constant(handler, source)
+    )

@@ -12,10 +12,9 @@ from nextaudit.analysis.guards import (
     GuardMatcher,
     Guards,
     NamePatterns,
-    delegates_elsewhere,
     extends_default,
     is_api_route,
-    returns_constant,
+    nothing_to_judge,
 )
 from nextaudit.analysis.nextjs import local_declarations
 from nextaudit.analysis.paths import glob_match
@@ -194,13 +193,6 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
             continue  # rendered once at build time, for everyone: public by design
         if matcher.is_guarded(handler) or reads_principal(handler, source):
             continue
-        # A handler implemented elsewhere (`export { GET } from "./x"`, a handler
-        # passed in from an import) or forwarding its request to an imported function
-        # has no body here to judge; one that returns a constant exposes nothing.
-        if (
-            handler.function is None
-            or delegates_elsewhere(handler, source)
-            or returns_constant(handler, source)
-        ):
+        if nothing_to_judge(handler, source):
             continue
         ctx.report(handler.name_node, method=handler.name)

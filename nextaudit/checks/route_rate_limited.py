@@ -10,11 +10,10 @@ from nextaudit.analysis.guards import (
     GuardMatcher,
     Guards,
     NamePatterns,
-    delegates_elsewhere,
     extends_default,
     is_api_route,
     middleware_guards,
-    returns_constant,
+    nothing_to_judge,
 )
 from nextaudit.context import RuleContext
 from nextaudit.source import SourceFile
@@ -55,11 +54,6 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
     for handler in mutating:
         if matcher.is_guarded(handler):
             continue
-        # Implemented or delegated elsewhere, or a constant reply: nothing to limit.
-        if (
-            handler.function is None
-            or delegates_elsewhere(handler, source)
-            or returns_constant(handler, source)
-        ):
+        if nothing_to_judge(handler, source):
             continue
         ctx.report(handler.name_node, method=handler.name)
