@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -106,7 +105,7 @@ def analyse_files(
             meanwhile()
         return
     answered = _answer_from_cache(tasks)
-    pending = [task for index, task in enumerate(tasks) if index not in answered]
+    pending = [index for index in range(len(tasks)) if index not in answered]
     if len(pending) < PARALLEL_THRESHOLD:
         for index, task in enumerate(tasks):
             yield answered[index] if index in answered else run_task(task)
@@ -116,11 +115,15 @@ def analyse_files(
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    # The first files are analysed here, before the workers start: they compile the
+    # A few files are analysed here, before the workers start: they compile the
     # rules' queries and settle the query plan (about half a second of work), and
-    # forked workers inherit both instead of each paying for them again.
-    warm = [run_task(task) for task in pending[:WARM_UP_FILES]]
-    rest = pending[WARM_UP_FILES:]
+    # forked workers inherit both instead of each paying for them again. They are
+    # taken across the whole list, not the first ones: sorted paths put alike files
+    # together (a folder of tests first), and the plan must suit every kind of file.
+    warm_up = set(pending[:: max(1, len(pending) // WARM_UP_FILES)][:WARM_UP_FILES])
+    for index in sorted(warm_up):
+        answered[index] = run_task(tasks[index])
+    rest = [tasks[index] for index in pending if index not in warm_up]
     chunksize = max(1, min(32, len(rest) // (jobs * 8)))
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
     position = 0  # the next task to yield
@@ -128,11 +131,10 @@ def analyse_files(
         results = pool.map(run_task, rest, chunksize=chunksize)
         if meanwhile is not None:
             meanwhile()
-        analysed = itertools.chain(warm, results)
         while position < len(tasks):
             result = answered.get(position)
             if result is None:
-                result = next(analysed)
+                result = next(results)
             position += 1
             yield result
     except BrokenProcessPool:
