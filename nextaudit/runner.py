@@ -20,7 +20,7 @@ from nextaudit.context import ProjectContext
 from nextaudit.discovery import discover
 from nextaudit.engine import FileResult, RuleSetting, cached_result, read_and_analyze
 from nextaudit.findings import Finding, Notice, Severity, sort_findings
-from nextaudit.project import Project, TextFile
+from nextaudit.project import LOCKFILES, Project, TextFile
 from nextaudit.registry import Registry, default_registry
 from nextaudit.results import RunResult, relative_posix
 from nextaudit.suppressions import UNUSED, Suppression, apply_suppressions, text_suppressions
@@ -508,18 +508,7 @@ def _progress(total: int, wanted: bool) -> Iterator[Callable[[], None]]:
             progress.stop()
 
 
-PROJECT_INPUT_NAMES = frozenset(
-    {
-        "package.json",
-        "package-lock.json",
-        "npm-shrinkwrap.json",
-        "yarn.lock",
-        "bun.lock",
-        "bun.lockb",
-        "pnpm-lock.yaml",
-        "structure.md",
-    }
-)
+PROJECT_INPUT_NAMES = frozenset({"package.json", "structure.md", *LOCKFILES})
 
 
 def _project_inputs_changed(only_files: set[Path] | None, analysed: Sequence[Path]) -> bool:
