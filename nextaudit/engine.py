@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -243,15 +243,6 @@ def looks_binary(raw: bytes) -> bool:
         return False
     control = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 12, 13))
     return control > len(sample) // 20
-
-
-def merge(results: Iterable[FileResult]) -> tuple[list[Finding], list[Notice]]:
-    findings: list[Finding] = []
-    notices: list[Notice] = []
-    for result in results:
-        findings.extend(result.findings)
-        notices.extend(result.notices)
-    return sort_findings(findings), sorted(notices, key=lambda n: (n.path, n.kind, n.message))
 
 
 def settings_from(
