@@ -167,6 +167,8 @@ class Config:
         return [r for r in self.registry if r.id in ids]
 
     def is_excluded(self, path: Path, is_dir: bool) -> bool:
+        if self.exclude is None and self.include is None:
+            return False  # no globs (most configs): skip relative_to, called per entry
         rel = _relative(path, self.root)
         if rel is None:
             return False
