@@ -281,8 +281,10 @@ class Project:
         excluded: Callable[[Path, bool], bool] | None = None,
     ) -> Project:
         root = Path(os.path.abspath(root))
-        # Several roots may share one discovery: keep this root's sources only.
-        own = [p for p in source_files if p == root or root in p.parents]
+        # Several roots may share one discovery: keep this root's sources only. (By
+        # string prefix: `root in p.parents` builds every parent Path of every file.)
+        prefix = str(root).rstrip(os.sep) + os.sep
+        own = [p for p in source_files if p == root or str(p).startswith(prefix)]
         project = cls(root, own)
         found = discover([root], root, excluded=excluded, wanted=_is_project_input).files
         package_dirs = {p.parent for p in found if p.name == "package.json"}
