@@ -226,7 +226,10 @@ def _cache_lookup(
     from nextaudit.nextjs_roles import Role, role_of
 
     cache = Cache(Path(cache_dir))
-    context = file_context(path, role_of(rel_path) is Role.ROUTE)
+    # Only route files have a context; the name test spares role_of's PurePosixPath
+    # for the others (this runs for every file of a warm run).
+    is_route = rel_path.rpartition("/")[2].startswith("route.") and role_of(rel_path) is Role.ROUTE
+    context = file_context(path, is_route)
     key = entry_key(raw, rel_path, settings_hash, context)
     hit = cache.get(key, path)
     if hit is None:
