@@ -1,0 +1,60 @@
+"""Byte pre-filters: a check returns at once when the file's bytes cannot hold what it
+looks for.
+
+Most files break no rule, and most rules look for something a file's bytes must
+contain: `process.env` needs `env`, an empty catch needs `catch`, a logged secret needs
+a logger's name. Testing the bytes (a C-level `in` or one regex search) costs
+microseconds; asking the tree costs a walk over every node, about a quarter of the
+parse. A filter must be *necessary*, never a guess: if the check could report
+anything in a file, the filter lets the file through. `tests/test_prefilter.py` runs
+every rule over every fixture with the filters on and off and demands the same
+findings; `ENABLED = False` turns them all off (that test's switch).
+
+Escapes: a string value can spell a letter as `\\u0067`; a filter on the text of a
+string literal must also let through files with such escapes (`may_hide_text`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from nextaudit.source import SourceFile
+
+ENABLED = True
+
+# Escapes that can spell a letter inside a string or template literal: \x67, \u0067,
+# \u{67}, and legacy octal \147. (Identifiers can hold \u escapes too.)
+_LETTER_ESCAPE = re.compile(rb"\\(?:[xu]|[0-7])")
+
+
+def lacks(source: SourceFile, *needles: bytes) -> bool:
+    """True when filtering is on and none of `needles` occurs in the file's bytes."""
+    if not ENABLED:
+        return False
+    content = source.content
+    return not any(needle in content for needle in needles)
+
+
+def lacks_any(source: SourceFile, needles: Iterable[str]) -> bool:
+    """`lacks` for names from options (strings); an empty list lacks nothing."""
+    if not ENABLED:
+        return False
+    content = source.content
+    found_any_needle = False
+    for needle in needles:
+        found_any_needle = True
+        if needle.encode("utf-8") in content:
+            return False
+    return found_any_needle
+
+
+def lacks_match(source: SourceFile, pattern: re.Pattern[bytes]) -> bool:
+    """True when filtering is on and `pattern` matches nowhere in the file's bytes."""
+    return ENABLED and pattern.search(source.content) is None
+
+
+def may_hide_text(source: SourceFile) -> bool:
+    """Whether an escape in the file could spell, in a literal's value, text that its
+    bytes do not show (so a filter on that text must let the file through)."""
+    return _LETTER_ESCAPE.search(source.content) is not None
