@@ -1,8 +1,10 @@
 """The result cache: `.nextaudit_cache/` at the project root.
 
-An entry holds one file's findings, notices and suppressions, keyed by a hash of the
+An entry holds one file's findings, notices, suppressions and the facts project rules
+collected from it (registry.FactCollector), keyed by a hash of the
 file's bytes, nextaudit's version, the file's project-relative path (roles come from
-it), the effective rules and options for that file, and the few facts outside the file
+it), the effective rules and options for that file (the collecting project rules'
+included), and the few facts outside the file
 that file rules read (the names of the files beside a route file). Entries are JSON,
 never pickle: a cache directory is writable by whoever can write the repository, and
 loading it must never run code. Each entry is written to a temporary file and renamed,
@@ -25,7 +27,7 @@ from nextaudit.findings import Finding, Location, Notice, Severity
 from nextaudit.suppressions import Suppression
 
 CACHE_DIR_NAME = ".nextaudit_cache"
-FORMAT = 1
+FORMAT = 2  # 2: entries hold the facts project rules collected per file
 _GITIGNORE = "# Automatically created by nextaudit.\n*\n"
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -139,7 +141,7 @@ class Cache:
 
     def get(
         self, key: str, path: str
-    ) -> tuple[list[Finding], list[Notice], list[Suppression]] | None:
+    ) -> tuple[list[Finding], list[Notice], list[Suppression], dict[str, object]] | None:
         try:
             with open(self._entry_path(key), encoding="utf-8") as handle:
                 data = json.load(handle)
@@ -149,6 +151,7 @@ class Cache:
                 [_finding(f, path) for f in data["findings"]],
                 [_notice(n, path) for n in data["notices"]],
                 [_suppression(s, path) for s in data["suppressions"]],
+                dict(data["facts"]),
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # missing, corrupt or from another format: rebuild
@@ -159,12 +162,14 @@ class Cache:
         findings: Sequence[Finding],
         notices: Sequence[Notice],
         suppressions: Sequence[Suppression],
+        facts: Mapping[str, object] | None = None,
     ) -> None:
         document = {
             "key": key,
             "findings": [_finding_json(f) for f in findings],
             "notices": [[n.message, n.kind, n.fatal] for n in notices if not n.fatal],
             "suppressions": [_suppression_json(s) for s in suppressions],
+            "facts": dict(facts or {}),
         }
         self.write_entry(self._entry_path(key), document)
 

@@ -120,6 +120,32 @@ class RuleContext(_Options):
         )
 
 
+class CollectContext(_Options):
+    """What a project rule's per-file collector receives: the rule's options and the
+    scanned roots (it reports nothing; the project check does, from what was
+    collected)."""
+
+    def __init__(
+        self,
+        rule: Rule,
+        severity: Severity,
+        options: Mapping[str, object],
+        roots: tuple[str, ...],
+    ) -> None:
+        super().__init__(rule, severity, options)
+        self.roots = roots  # absolute POSIX paths of the scanned roots
+
+    def project_paths(self, source: SourceFile) -> list[str]:
+        """The file's path relative to each scanned root that holds it (what the
+        project check will match its globs against)."""
+        out = []
+        for root in self.roots:
+            prefix = root.rstrip("/") + "/"
+            if source.path.startswith(prefix):
+                out.append(source.path[len(prefix) :])
+        return out
+
+
 class ProjectContext(_Options):
     """Per project-level rule: findings land on any file (package.json, lockfiles...)."""
 

@@ -13,7 +13,7 @@ import tree_sitter as ts
 
 from nextaudit.analysis.secrets import redact_secrets
 from nextaudit.analysis.syntax import bind_tree
-from nextaudit.context import RuleContext
+from nextaudit.context import CollectContext, RuleContext
 from nextaudit.findings import Finding, Notice, Severity, sort_findings
 from nextaudit.registry import Registry, default_registry
 from nextaudit.source import SourceFile
@@ -38,6 +38,18 @@ class RuleSetting:
         return dict(self.options)
 
 
+@dataclass(frozen=True)
+class CollectPlan:
+    """The project rules whose per-file collectors run with the file rules, and the
+    scanned roots (absolute POSIX) their project checks will see."""
+
+    settings: tuple[RuleSetting, ...] = ()
+    roots: tuple[str, ...] = ()
+
+
+NO_COLLECTING = CollectPlan()
+
+
 @dataclass
 class FileResult:
     path: str
@@ -45,6 +57,9 @@ class FileResult:
     notices: list[Notice] = field(default_factory=list)
     analysed: bool = True
     suppressions: list[Suppression] = field(default_factory=list)
+    # What project rules' collectors found in this file, by rule id (see
+    # registry.FactCollector); a rule is absent when its collector did not run.
+    facts: dict[str, object] = field(default_factory=dict)
 
 
 def first_syntax_error(tree: ts.Tree) -> ts.Node | None:
@@ -89,14 +104,17 @@ def analyze_source(
     settings: Sequence[RuleSetting],
     registry: Registry | None = None,
     verbose: bool = False,
+    collect: CollectPlan = NO_COLLECTING,
 ) -> FileResult:
-    """Every file rule in `settings` over one parsed file; a crashing rule becomes a
-    fatal Notice and the other rules still run."""
+    """Every file rule in `settings` over one parsed file, and the per-file collectors
+    of the project rules in `collect`; a crashing rule becomes a fatal Notice and the
+    other rules still run."""
     registry = registry or default_registry()
     result = FileResult(source.path)
     bind_tree(source.root)
     try:
         _run_rules(source, settings, registry, verbose, result)
+        _collect_facts(source, collect, registry, verbose, result)
     finally:
         bind_tree(None)
     result.findings = sort_findings(result.findings)
@@ -123,19 +141,40 @@ def _run_rules(
         try:
             registry.file_check(rule.id)(source, ctx)
         except Exception as exc:  # a bug in one rule must not stop the run
-            # An exception's text may quote the source, and so a key in it.
-            reason = redact_secrets(f"{type(exc).__name__}: {exc}".splitlines()[0])
-            result.notices.append(
-                Notice(
-                    path=source.path,
-                    message=f"rule {rule.id} crashed: {reason}",
-                    kind="rule-crash",
-                    fatal=True,
-                    detail=redact_secrets(traceback.format_exc()) if verbose else "",
-                )
-            )
+            result.notices.append(_crash_notice(source.path, rule.id, exc, verbose))
             continue
         result.findings.extend(ctx.findings)
+
+
+def _collect_facts(
+    source: SourceFile,
+    collect: CollectPlan,
+    registry: Registry,
+    verbose: bool,
+    result: FileResult,
+) -> None:
+    for setting in collect.settings:
+        collector = registry.fact_collector(setting.rule_id)
+        if collector is None:
+            continue
+        rule = registry[setting.rule_id]
+        ctx = CollectContext(rule, setting.severity, setting.options_map, collect.roots)
+        try:
+            result.facts[rule.id] = collector(source, ctx)
+        except Exception as exc:  # the project rule parses the file itself instead
+            result.notices.append(_crash_notice(source.path, rule.id, exc, verbose))
+
+
+def _crash_notice(path: str, rule_id: str, exc: Exception, verbose: bool) -> Notice:
+    # An exception's text may quote the source, and so a key in it.
+    reason = redact_secrets(f"{type(exc).__name__}: {exc}".splitlines()[0])
+    return Notice(
+        path=path,
+        message=f"rule {rule_id} crashed: {reason}",
+        kind="rule-crash",
+        fatal=True,
+        detail=redact_secrets(traceback.format_exc()) if verbose else "",
+    )
 
 
 def read_and_analyze(
@@ -146,6 +185,7 @@ def read_and_analyze(
     verbose: bool = False,
     cache_dir: str | None = None,
     settings_hash: str = "",
+    collect: CollectPlan = NO_COLLECTING,
 ) -> FileResult:
     """Read, parse and analyse one file; unreadable or oversized files become notices.
 
@@ -161,7 +201,7 @@ def read_and_analyze(
         if hit is not None:
             return hit
     source = SourceFile.from_bytes(path, rel_path, raw)
-    result = analyze_source(source, settings, verbose=verbose)
+    result = analyze_source(source, settings, verbose=verbose, collect=collect)
     result.suppressions = source_suppressions(source)
     if source.encoding.endswith("-replaced"):
         codec = "UTF-16" if source.encoding.startswith("utf-16") else "UTF-8"
@@ -171,7 +211,7 @@ def read_and_analyze(
     elif "\0" in source.text:  # not `raw`: UTF-16 text is full of NUL bytes
         result.notices.append(Notice(path, "contains NUL bytes", "encoding"))
     if cache is not None and key is not None and not any(n.fatal for n in result.notices):
-        cache.put(key, result.findings, result.notices, result.suppressions)
+        cache.put(key, result.findings, result.notices, result.suppressions, result.facts)
     return result
 
 
@@ -234,8 +274,8 @@ def _cache_lookup(
     hit = cache.get(key, path)
     if hit is None:
         return cache, key, None
-    findings, notices, suppressions = hit
-    return cache, key, FileResult(path, findings, notices, True, suppressions)
+    findings, notices, suppressions, facts = hit
+    return cache, key, FileResult(path, findings, notices, True, suppressions, facts)
 
 
 def looks_binary(raw: bytes) -> bool:

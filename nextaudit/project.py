@@ -14,7 +14,7 @@ import functools
 import json
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -32,6 +32,16 @@ LOCKFILES = (
 )
 # Sources larger than this are skipped by project rules, as the engine skips them.
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
+
+
+class _NotCollected:
+    """The answer of `Project.collected` for a file whose facts nobody collected."""
+
+    def __repr__(self) -> str:
+        return "NOT_COLLECTED"
+
+
+NOT_COLLECTED = _NotCollected()
 
 
 @dataclass
@@ -271,6 +281,9 @@ class Project:
     source_files: Sequence[Path]
     package_dirs: list[Path] = field(default_factory=list)
     prisma_schemas: list[Path] = field(default_factory=list)
+    # What project rules' collectors returned for each analysed file: absolute POSIX
+    # path -> rule id -> facts (see registry.FactCollector and `collected`).
+    facts: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -326,6 +339,12 @@ class Project:
         if b"\0" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             return None
         return raw
+
+    def collected(self, rule_id: str, path: Path) -> object:
+        """What `rule_id`'s collector returned for `path` while the file was analysed in
+        this run, or NOT_COLLECTED (the file was not analysed: `--changed-since`, a
+        crash) and the rule works it out itself."""
+        return self.facts.get(path.as_posix(), {}).get(rule_id, NOT_COLLECTED)
 
     def parse(self, path: Path, raw: bytes | None = None) -> SourceFile | None:
         """A source file parsed as the engine parses it (from `raw` when already read)."""

@@ -21,7 +21,7 @@ import yaml
 from nextaudit.findings import Severity
 
 if TYPE_CHECKING:
-    from nextaudit.context import ProjectContext, RuleContext
+    from nextaudit.context import CollectContext, ProjectContext, RuleContext
     from nextaudit.project import Project
     from nextaudit.source import SourceFile
 
@@ -82,6 +82,16 @@ class FileCheck(Protocol):
 
 class ProjectCheck(Protocol):
     def __call__(self, project: Project, ctx: ProjectContext) -> None: ...
+
+
+class FactCollector(Protocol):
+    """A project rule's per-file part (optional `collect(source, ctx)` in its module):
+    it runs while each file is analysed, in the worker that parsed it, and returns
+    JSON-able facts (or None) that the project check reads from `Project.collected`
+    instead of parsing the file again. The facts are stored in the result cache as
+    they are: source text in them must go through `secrets.redact_secrets` first."""
+
+    def __call__(self, source: SourceFile, ctx: CollectContext) -> object: ...
 
 
 def rules_dir() -> Path:
@@ -202,6 +212,13 @@ class Registry:
 
     def project_check(self, rule_id: str) -> ProjectCheck:
         return cast(ProjectCheck, _load_check(rule_id, "check_project"))
+
+    def fact_collector(self, rule_id: str) -> FactCollector | None:
+        """The project rule's `collect`, when its module defines one."""
+        _load_check(rule_id, "check_project")
+        module = importlib.import_module(module_name(rule_id))
+        collect = getattr(module, "collect", None)
+        return cast(FactCollector, collect) if callable(collect) else None
 
     def validate(self) -> None:
         """Both ways: each checkable rule has its check, each check module its YAML."""

@@ -18,7 +18,14 @@ from nextaudit import baseline as baseline_mod
 from nextaudit.config import Config
 from nextaudit.context import ProjectContext
 from nextaudit.discovery import discover
-from nextaudit.engine import FileResult, RuleSetting, cached_result, read_and_analyze
+from nextaudit.engine import (
+    NO_COLLECTING,
+    CollectPlan,
+    FileResult,
+    RuleSetting,
+    cached_result,
+    read_and_analyze,
+)
 from nextaudit.findings import Finding, Notice, Severity, sort_findings
 from nextaudit.project import LOCKFILES, Project, TextFile
 from nextaudit.registry import Registry, default_registry
@@ -42,6 +49,7 @@ class FileTask:
     verbose: bool
     cache_dir: str | None = None
     settings_hash: str = ""
+    collect: CollectPlan = NO_COLLECTING  # project rules with a per-file collector
 
 
 @dataclass
@@ -68,6 +76,7 @@ def run_task(task: FileTask) -> FileResult:
         verbose=task.verbose,
         cache_dir=task.cache_dir,
         settings_hash=task.settings_hash,
+        collect=task.collect,
     )
 
 
@@ -207,23 +216,34 @@ class _ProjectOutcome:
     suppressions: dict[str, list[Suppression]] = field(default_factory=dict)
 
 
+@dataclass
+class _ProjectRoot:
+    """One scanned root's Project, and its rule results in the cache (if any)."""
+
+    project: Project
+    stored: _ProjectRuleStore | None
+
+
+def _project_root(
+    root: Path, source_files: Sequence[Path], config: Config, cache_dir: Path | None
+) -> _ProjectRoot:
+    if cache_dir is None:
+        return _ProjectRoot(Project.build(root, source_files, excluded=config.is_excluded), None)
+    recording = _RecordingProject.build(root, source_files, excluded=config.is_excluded)
+    assert isinstance(recording, _RecordingProject)  # build() makes a `cls`
+    return _ProjectRoot(recording, _ProjectRuleStore(recording, cache_dir))
+
+
 def _run_project_rules(
-    root: Path,
-    source_files: Sequence[Path],
+    where: _ProjectRoot,
     config: Config,
     settings: Sequence[RuleSetting],
     outcome: _ProjectOutcome,
-    cache_dir: Path | None = None,
 ) -> None:
     """Project rules over one root; with a cache, a rule whose inputs are unchanged
     since an earlier run is answered from it (see cache.project_key)."""
-    stored = None
-    if cache_dir is None:
-        project = Project.build(root, source_files, excluded=config.is_excluded)
-    else:
-        recording = _RecordingProject.build(root, source_files, excluded=config.is_excluded)
-        assert isinstance(recording, _RecordingProject)  # build() makes a `cls`
-        project, stored = recording, _ProjectRuleStore(recording, cache_dir)
+    project, stored = where.project, where.stored
+    root = project.root
     for setting in settings:
         cached = stored.get(setting) if stored is not None else None
         if cached is not None:
@@ -250,6 +270,10 @@ def _run_project_rules(
         outcome.findings.extend(found)
         if stored is not None:
             stored.put(setting, found)
+
+
+def _input_suppressions(project: Project, outcome: _ProjectOutcome) -> None:
+    """Suppression comments in the project's inputs (package.json files...)."""
     for input_path in project.inputs():
         key = input_path.as_posix()
         if key in outcome.suppressions:
@@ -358,6 +382,16 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
             for f in files
             if Path(os.path.realpath(f)) in options.only_files or f in options.only_files
         ]
+    project_settings = config.project_settings()
+    if not (project_settings and _project_inputs_changed(options.only_files, files)):
+        project_settings = []
+    # Project rules with a per-file part: it runs with the file rules, on the tree the
+    # workers parse anyway, and these rules run once every file is done.
+    collecting = tuple(
+        s for s in project_settings if config.registry.fact_collector(s.rule_id) is not None
+    )
+    roots = _project_roots(paths) if project_settings else []
+    collect = CollectPlan(collecting, tuple(r.as_posix() for r in roots))
     tasks = []
     rel_paths: dict[str, str] = {}
     cache_dir = options.cache_dir.as_posix() if options.cache_dir is not None else None
@@ -370,7 +404,7 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
         if digest is None and cache_dir is not None:
             from nextaudit.cache import settings_digest
 
-            digest = digests[id(settings)] = settings_digest(settings)
+            digest = digests[id(settings)] = settings_digest((*settings, collect))
         tasks.append(
             FileTask(
                 path.as_posix(),
@@ -380,6 +414,7 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
                 options.verbose,
                 cache_dir,
                 digest or "",
+                collect,
             )
         )
     findings: list[Finding] = []
@@ -387,23 +422,31 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
     suppressions: dict[str, list[Suppression]] = {}
     analysed = 0
     project = _ProjectOutcome()
+    project_roots: list[_ProjectRoot] = []
+    facts: dict[str, dict[str, object]] = {}
 
-    def project_rules() -> None:
-        project_settings = config.project_settings()
-        if project_settings and _project_inputs_changed(options.only_files, files):
-            for root in _project_roots(paths):
-                _run_project_rules(
-                    root, discovery.files, config, project_settings, project, options.cache_dir
-                )
+    def project_rules_meanwhile() -> None:
+        """The project rules that need nothing from the files, while workers work."""
+        for root in roots:
+            where = _project_root(root, discovery.files, config, options.cache_dir)
+            project_roots.append(where)
+            alone = [s for s in project_settings if s not in collecting]
+            _run_project_rules(where, config, alone, project)
+            _input_suppressions(where.project, project)
 
     with _progress(len(tasks), options.progress) as advance:
-        for result in analyse_files(tasks, options.jobs, meanwhile=project_rules):
+        for result in analyse_files(tasks, options.jobs, meanwhile=project_rules_meanwhile):
             findings.extend(result.findings)
             notices.extend(result.notices)
             analysed += result.analysed
             if result.suppressions:
                 suppressions[result.path] = result.suppressions
+            if result.facts:
+                facts[result.path] = result.facts
             advance()
+    for where in project_roots:
+        where.project.facts = facts
+        _run_project_rules(where, config, collecting, project)
 
     findings.extend(project.findings)
     notices.extend(project.notices)

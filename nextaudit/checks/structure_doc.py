@@ -1,19 +1,28 @@
 """structure-doc: exported functions (under `lib/` by default) whose name the project's
-structure document (`readme/structure.md`) never mentions."""
+structure document (`readme/structure.md`) never mentions.
+
+The per-file half (`collect`: each matching file's exported functions, their names,
+position and line) runs while the file is analysed, on the tree the engine parsed
+anyway; the project half compares those names with the document. Files the run did
+not analyse (`--changed-since`) are parsed here instead, with the same result.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import cast
 
 import tree_sitter as ts
 
 from nextaudit.analysis.nextjs import Export, exports, local_declarations
 from nextaudit.analysis.paths import glob_match
+from nextaudit.analysis.secrets import redact_secrets
 from nextaudit.analysis.syntax import FUNCTION_LITERAL_TYPES, text, unwrap
-from nextaudit.context import ProjectContext
-from nextaudit.project import Project
+from nextaudit.context import CollectContext, ProjectContext
+from nextaudit.findings import Location
+from nextaudit.project import NOT_COLLECTED, Project
 from nextaudit.source import SourceFile
 
 FUNCTION_DECLARATIONS = frozenset({"function_declaration", "generator_function_declaration"})
@@ -78,18 +87,56 @@ def exported_functions(source: SourceFile) -> list[ExportedFunction]:
     return sorted(found.values(), key=lambda f: f.node.start_byte)
 
 
-def _matching_sources(project: Project, globs: list[str]) -> Iterator[SourceFile]:
-    for path in project.source_files:
-        if not glob_match(project.relative(path), globs):
-            continue
-        if path.name.endswith((".d.ts", ".d.mts", ".d.cts")):
-            continue  # declarations export no function bodies
-        raw = project.source_bytes(path)
-        if raw is None or b"export" not in raw:
-            continue
-        source = project.parse(path, raw)
-        if source is not None:
-            yield source
+# One exported function as collected: [names it goes by (sorted), its own name,
+# [line, column, end line, end column] of that name, the text of its line].
+Collected = list[object]
+
+
+def _is_declaration_file(name: str) -> bool:
+    return name.endswith((".d.ts", ".d.mts", ".d.cts"))  # no function bodies
+
+
+def _describe(source: SourceFile) -> list[Collected]:
+    out: list[Collected] = []
+    for function in exported_functions(source):
+        location = source.location(function.node)
+        out.append(
+            [
+                sorted(function.names),
+                text(function.node),
+                [location.line, location.column, location.end_line, location.end_column],
+                # Facts are cached as they are: a key on the line must not be.
+                redact_secrets(source.line_text(location.line).strip()),
+            ]
+        )
+    return out
+
+
+def collect(source: SourceFile, ctx: CollectContext) -> list[Collected] | None:
+    """The file's exported functions, when the rule looks at this file."""
+    globs = ctx.list_option("files")
+    if not any(glob_match(path, globs) for path in ctx.project_paths(source)):
+        return None
+    if _is_declaration_file(source.rel_path.rpartition("/")[2]):
+        return None
+    if b"export" not in source.content:
+        return []
+    return _describe(source)
+
+
+def _functions_of(project: Project, path: Path, rule_id: str) -> list[Collected]:
+    found = project.collected(rule_id, path)
+    if found is not NOT_COLLECTED:
+        # None: the collector saw the file outside every root's `files` globs, and
+        # the caller only asks about files inside them. Never for this root, then.
+        return cast(list[Collected], found or [])
+    if _is_declaration_file(path.name):
+        return []
+    raw = project.source_bytes(path)
+    if raw is None or b"export" not in raw:
+        return []
+    source = project.parse(path, raw)
+    return _describe(source) if source is not None else []
 
 
 def check_project(project: Project, ctx: ProjectContext) -> None:
@@ -98,15 +145,17 @@ def check_project(project: Project, ctx: ProjectContext) -> None:
     if document is None:
         return
     mentioned = set(_IDENTIFIER.findall(document.text))
-    for source in _matching_sources(project, ctx.list_option("files")):
-        for function in exported_functions(source):
-            if function.names & mentioned:
+    globs = ctx.list_option("files")
+    for path in project.source_files:
+        if not glob_match(project.relative(path), globs):
+            continue
+        for names, name, span, line_text in _functions_of(project, path, ctx.rule.id):
+            if mentioned.intersection(cast(list[str], names)):
                 continue
-            location = source.location(function.node)
             ctx.report_at(
-                source.path,
-                location,
-                snippet=source.line_text(location.line).strip(),
-                name=text(function.node),
+                path.as_posix(),
+                Location(*cast(list[int], span)),
+                snippet=str(line_text),
+                name=name,
                 doc=doc_name,
             )

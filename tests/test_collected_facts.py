@@ -1,0 +1,139 @@
+"""Project rules with a per-file half (structure-doc's `collect`): the facts come from
+the file analysis (workers, cache), the project check never parses those files again,
+and the findings are the same whichever way the facts arrive."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+from rule_harness import run_rule_on_tree
+
+from nextaudit import engine
+from nextaudit.cache import Cache
+from nextaudit.config import load_config
+from nextaudit.project import Project
+from nextaudit.registry import default_registry
+from nextaudit.results import RunResult
+from nextaudit.runner import RunOptions, run
+
+TREES = [FIXTURES / "structure-doc", FIXTURES / "structure-doc--custom"]
+
+
+def _structure_findings(result: RunResult, root: Path) -> list[tuple[str, int, int, str]]:
+    return [
+        (Path(f.path).relative_to(root).as_posix(), f.location.line, f.location.column, f.message)
+        for f in result.findings
+        if f.rule_id == "structure-doc"
+    ]
+
+
+def _run(root: Path, *, jobs: int = 1, cache: Path | None = None) -> RunResult:
+    config_file = root / ".nextaudit.yml"
+    config = load_config(config_file if config_file.is_file() else None, default_registry(), root)
+    return run(config, [root], RunOptions(jobs=jobs, cwd=root, repo_root=root, cache_dir=cache))
+
+
+def _expected(root: Path) -> list[tuple[str, int, int, str]]:
+    """The rule run alone on a Project without collected facts: it parses every file."""
+    return [
+        (Path(f.path).relative_to(root).as_posix(), f.location.line, f.location.column, f.message)
+        for f in run_rule_on_tree("structure-doc", root)
+    ]
+
+
+def _refuse_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: Project, path: Path, raw: bytes | None = None) -> None:
+        raise AssertionError(f"project rule parsed {path}")
+
+    monkeypatch.setattr(Project, "parse", refuse)
+
+
+@pytest.mark.parametrize("root", TREES, ids=lambda p: p.name)
+def test_facts_from_the_file_analysis_give_the_same_findings(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _expected(root)  # a Project without collected facts parses every file
+    assert expected, "the fixture has undocumented functions"
+    _refuse_parsing(monkeypatch)
+    assert _structure_findings(_run(root), root) == expected
+
+
+@pytest.mark.parametrize("root", TREES, ids=lambda p: p.name)
+def test_the_same_findings_with_workers_and_from_the_cache(root: Path, tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(root, tree)
+    for n in range(40):  # enough files for worker processes (runner.PARALLEL_THRESHOLD)
+        (tree / "lib" / f"pad{n}.ts").write_text(f"export const v{n} = {n};\n", "utf-8")
+    expected = _expected(tree)
+    cache = tmp_path / "cache"
+    assert _structure_findings(_run(tree, jobs=2), tree) == expected
+    assert _structure_findings(_run(tree, cache=cache), tree) == expected  # cold
+    assert _structure_findings(_run(tree, cache=cache), tree) == expected  # warm
+
+
+def test_cache_entries_carry_the_facts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "structure-doc", tree)
+    cache = tmp_path / "cache"
+    _run(tree, cache=cache)
+    entries = sorted((cache / "v2").glob("??/*.json"))
+    hits = [Cache(cache).get(p.stem, "x") for p in entries]
+    collected = [hit[3]["structure-doc"] for hit in hits if hit is not None and hit[3]]
+    names = sorted(str(f[1]) for found in collected for f in found or [])  # type: ignore[attr-defined]
+    assert {"charge", "formatDateTime", "makeReceipt", "requireUser"} <= set(names)
+    # A warm run whose project-rule entries are gone runs the rule on cached facts.
+    shutil.rmtree(cache / "v2" / "project")
+    _refuse_parsing(monkeypatch)
+    expected = [
+        ("lib/auth/session.ts", 10, 14),
+        ("lib/auth/session.ts", 31, 10),
+        ("lib/dates.ts", 7, 17),
+        ("lib/dates.ts", 16, 14),
+        ("lib/dates.ts", 25, 24),
+        ("lib/dates.ts", 30, 14),
+        ("lib/overloads.ts", 6, 17),
+        ("src/lib/payments.js", 7, 17),
+        ("src/lib/payments.js", 15, 14),
+        ("src/lib/payments.js", 22, 7),
+    ]
+    assert [f[:3] for f in _structure_findings(_run(tree, cache=cache), tree)] == expected
+
+
+def test_a_subdirectory_run_matches_globs_against_the_scanned_root(tmp_path: Path) -> None:
+    """Config at the top, `nextaudit web`: `files` globs are relative to `web`, as the
+    project check sees them, not to the config file."""
+    web = tmp_path / "web"
+    (web / "lib").mkdir(parents=True)
+    (web / "readme").mkdir()
+    (web / "lib" / "a.ts").write_text("export function loose() {}\n", encoding="utf-8")
+    (web / "readme" / "structure.md").write_text("nothing\n", encoding="utf-8")
+    (tmp_path / ".nextaudit.yml").write_text(
+        "rules:\n  structure-doc:\n    options:\n      files: ['/lib/**']\n", encoding="utf-8"
+    )
+    config = load_config(tmp_path / ".nextaudit.yml", default_registry(), tmp_path)
+    result = run(config, [web], RunOptions(cwd=tmp_path, repo_root=tmp_path))
+    assert [(Path(f.path).name, f.location.line) for f in result.findings] == [("a.ts", 1)]
+
+
+def test_a_crashing_collector_falls_back_to_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "structure-doc", tree)
+    expected = _expected(tree)
+
+    def broken(source: object, ctx: object) -> object:
+        raise RuntimeError("boom")
+
+    real = engine.Registry.fact_collector
+    monkeypatch.setattr(
+        engine.Registry,
+        "fact_collector",
+        lambda self, rule_id: broken if real(self, rule_id) else None,
+    )
+    result = _run(tree)
+    assert _structure_findings(result, tree) == expected
+    assert any(n.kind == "rule-crash" and "structure-doc" in n.message for n in result.notices)
