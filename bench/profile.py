@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO_ROOT))
 import nextaudit.source as source_mod  # noqa: E402
 from nextaudit.config import find_config, load_config, project_root  # noqa: E402
 from nextaudit.discovery import discover, find_git_root  # noqa: E402
-from nextaudit.engine import analyze_source  # noqa: E402
+from nextaudit.engine import CollectPlan, analyze_source  # noqa: E402
 from nextaudit.project import Project  # noqa: E402
 from nextaudit.registry import default_registry  # noqa: E402
 from nextaudit.runner import run_project_rule  # noqa: E402
@@ -87,6 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     files = found.files
     chosen = files[:: args.step]
 
+    collecting = [
+        s for s in config.project_settings() if registry.fact_collector(s.rule_id) is not None
+    ]
+    facts: dict[str, dict[str, object]] = {}
     for path in chosen:
         rel = os.path.relpath(path, config.root)
         raw = path.read_bytes()
@@ -98,9 +102,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         for setting in config.file_settings(rel):
             clock.time(setting.rule_id, analyze_source, source, [setting], registry)
         clock.time("(suppressions)", source_suppressions, source)
+        for setting in collecting:  # a project rule's per-file half, as the engine runs it
+            plan = CollectPlan((setting,), (target.as_posix(),))
+            label = f"{setting.rule_id} (collect)"
+            result = clock.time(label, analyze_source, source, [], registry, collect=plan)
+            facts.setdefault(source.path, {}).update(result.facts)
 
+    # Project rules see the chosen files only, so that --step scales them too.
     build = Project.build
-    project = clock.time("(project: build)", build, target, files, excluded=config.is_excluded)
+    project = clock.time("(project: build)", build, target, chosen, excluded=config.is_excluded)
+    project.facts = facts
     for setting in config.project_settings():
         clock.time(f"{setting.rule_id} (project)", run_project_rule, project, setting, registry)
     report(clock, len(chosen), len(files))
