@@ -1,20 +1,76 @@
-"""Lexical scoping, just enough to tell when an inner declaration shadows a name."""
+"""Lexical scoping, just enough to tell when an inner declaration shadows a name;
+and the nodes that spell a name, found from the bytes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 import tree_sitter as ts
 
 from nextaudit.analysis.syntax import (
     FUNCTION_TYPES,
+    descendants,
     function_parameters,
     parameter_pattern,
     parent_of,
     text,
 )
+from nextaudit.source import SourceFile
 
 _DECLARATIONS = ("lexical_declaration", "variable_declaration")
+_IDENTIFIER = frozenset({"identifier"})
+# ASCII bytes that continue a name: the lexer takes the longest name it can, so a name
+# is never followed by one. (Nothing is assumed of the byte before: error recovery can
+# start a name right after a number, as in `10px`.)
+_NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
+
+
+def identifiers_named(
+    source: SourceFile,
+    name: str,
+    within: ts.Node | None = None,
+    types: Collection[str] = _IDENTIFIER,
+) -> list[ts.Node]:
+    """The nodes of `types` (leaf name nodes: `identifier`, `property_identifier`...)
+    whose text is `name`, inside `within` (the whole file by default), in source order:
+    what the query `((identifier) @ref (#eq? @ref "name"))` captures.
+
+    A query walks every node of the tree it runs on; a name is rare in a file's bytes,
+    and the node at each occurrence is found in O(depth), in C. (The file's bytes are
+    its decoded text encoded again, so a name's text and bytes always match.) The empty
+    name of a missing node has no bytes to search: then every node is visited.
+    """
+    needle = name.encode("utf-8")
+    root = source.root
+    node = within if within is not None else root
+    if not needle:
+        return [n for n in _descendants_of_types(node, types) if text(n) == name]
+    content = source.content
+    end = node.end_byte
+    size = len(needle)
+    found: list[ts.Node] = []
+    start = content.find(needle, node.start_byte, end)
+    while start != -1:
+        stop = start + size
+        if stop >= len(content) or content[stop] not in _NAME_BYTES:
+            leaf = root.named_descendant_for_byte_range(start, stop)
+            if (
+                leaf is not None
+                and leaf.start_byte == start
+                and leaf.end_byte == stop
+                and leaf.type in types
+            ):
+                found.append(leaf)
+        start = content.find(needle, start + 1, end)
+    return found
+
+
+def _descendants_of_types(node: ts.Node, types: Collection[str]) -> Iterator[ts.Node]:
+    if node.type in types:
+        yield node
+    for descendant in descendants(node):
+        if descendant.type in types:
+            yield descendant
 
 
 def pattern_names(pattern: ts.Node) -> Iterator[tuple[str, ts.Node]]:
@@ -113,13 +169,28 @@ def declared_in_statements_of(declaration: ts.Node, name: str) -> bool:
     return False
 
 
-def is_shadowed(node: ts.Node, name: str, stop: ts.Node | None = None) -> bool:
+def is_shadowed(
+    node: ts.Node,
+    name: str,
+    stop: ts.Node | None = None,
+    declares: dict[tuple[int, str], bool] | None = None,
+) -> bool:
     """True when a scope between `node` and `stop` (exclusive; the program when None)
-    declares `name` again, so `node`'s `name` is not the outer binding."""
+    declares `name` again, so `node`'s `name` is not the outer binding. Callers asking
+    about many references in the same scopes pass one `declares` dict for them all:
+    each scope is then searched once per name."""
     current = parent_of(node)
     while current is not None and current != stop and current.type != "program":
-        if scope_declares(current, name):
-            return True
+        if declares is None:
+            if scope_declares(current, name):
+                return True
+        else:
+            key = (current.id, name)
+            found = declares.get(key)
+            if found is None:
+                found = declares[key] = scope_declares(current, name)
+            if found:
+                return True
         current = parent_of(current)
     return False
 

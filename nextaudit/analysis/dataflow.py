@@ -29,6 +29,7 @@ import tree_sitter as ts
 
 from nextaudit.analysis.bindings import (
     declared_in_statements,
+    identifiers_named,
     is_shadowed,
     pattern_names,
     scope_declares,
@@ -84,7 +85,7 @@ _PATTERN_PARENTS = frozenset(
 DATA_PRESERVING_CALLS = frozenset(
     {"JSON.parse", "Object.fromEntries", "Object.assign", "structuredClone"}
 )
-_REFERENCES = "[(identifier) (shorthand_property_identifier)] @ref"
+_REFERENCE_TYPES = frozenset({"identifier", "shorthand_property_identifier"})
 _REDUCERS = frozenset({"reduce", "reduceRight"})
 
 StopAt = Callable[[ts.Node, int], bool]
@@ -268,7 +269,8 @@ class _Tracer:
         # node -> through_call of its best visit (False beats True)
         self.visited: dict[ts.Node, bool] = {}
         self.work: list[tuple[ts.Node, bool, bool]] = []  # (node, is_binding, through_call)
-        self.references: dict[ts.Node, list[ts.Node]] = {}
+        self.references: dict[tuple[int, str], list[ts.Node]] = {}
+        self.declares: dict[tuple[int, str], bool] = {}  # is_shadowed's memo
 
     def push(self, node: ts.Node, *, binding: bool, through_call: bool) -> None:
         seen = self.visited.get(node)
@@ -294,18 +296,20 @@ class _Tracer:
         name = text(binding)
         scope = _declaring_scope(binding, name, self.scope)
         found = []
-        for ref in self.identifiers_in(scope):
-            if ref == binding or text(ref) != name or _is_binding_position(ref):
+        for ref in self.identifiers_in(scope, name):
+            if ref == binding or _is_binding_position(ref):
                 continue
-            if not is_shadowed(ref, name, scope):
+            if not is_shadowed(ref, name, scope, self.declares):
                 found.append(ref)
         return found
 
-    def identifiers_in(self, scope: ts.Node) -> list[ts.Node]:
-        cached = self.references.get(scope)
+    def identifiers_in(self, scope: ts.Node, name: str) -> list[ts.Node]:
+        """The identifiers (and `{ name }` shorthands) spelled `name` in `scope`."""
+        key = (scope.id, name)
+        cached = self.references.get(key)
         if cached is None:
-            cached = self.source.nodes(_REFERENCES, "ref", scope)
-            self.references[scope] = cached
+            cached = identifiers_named(self.source, name, scope, _REFERENCE_TYPES)
+            self.references[key] = cached
         return cached
 
     def bind_pattern(self, pattern: ts.Node, through_call: bool) -> None:

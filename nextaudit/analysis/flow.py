@@ -16,7 +16,13 @@ from dataclasses import dataclass
 
 import tree_sitter as ts
 
-from nextaudit.analysis.nextjs import Handler, local_declarations, route_handlers
+from nextaudit.analysis.nextjs import (
+    Handler,
+    is_route_file,
+    lacks_handlers,
+    local_declarations,
+    route_handlers,
+)
 from nextaudit.analysis.syntax import (
     FUNCTION_LITERAL_TYPES,
     FUNCTION_TYPES,
@@ -71,9 +77,14 @@ def _param_name(function: ts.Node, index: int) -> str | None:
 
 
 def handlers(source: SourceFile) -> list[RouteHandler]:
-    """The exported HTTP method handlers of a route file (empty for other files)."""
-    if not source.is_route_file:
+    """The exported HTTP method handlers of a route file (empty for other files).
+    Computed once per file: several route rules ask for them."""
+    if not is_route_file(source) or lacks_handlers(source):
         return []
+    return list(source.memo("flow.handlers", _handlers))
+
+
+def _handlers(source: SourceFile) -> list[RouteHandler]:
     out: list[RouteHandler] = []
     for handler in route_handlers(source):
         function = handler.function
@@ -107,11 +118,13 @@ def calls_in(
     body = function_body(function)
     if body is None:
         return []
-    found = source.nodes(_CALLS, "call", body)
+    # Memoised per body: the guards ask for the calls of a function once to find the
+    # functions it reaches and again for the calls themselves, for each rule.
+    found = source.memo(f"flow.calls:{body.id}", lambda s: s.nodes(_CALLS, "call", body))
     if new:
         found = sorted([*found, *source.nodes(_NEWS, "new", body)], key=lambda n: n.start_byte)
     if nested:
-        return found
+        return list(found)
     return [c for c in found if owning_function(c) == function]
 
 
@@ -138,7 +151,15 @@ def same_file_function(source: SourceFile, call: ts.Node) -> ts.Node | None:
 def reachable_functions(
     function: ts.Node, source: SourceFile, max_functions: int = 64
 ) -> list[ts.Node]:
-    """`function` and the same-file functions it calls, transitively, cycle-safe."""
+    """`function` and the same-file functions it calls, transitively, cycle-safe
+    (memoised per function: route rules ask it of the same handlers)."""
+    key = f"flow.reachable:{function.id}:{max_functions}"
+    return list(source.memo(key, lambda s: _reachable_functions(function, s, max_functions)))
+
+
+def _reachable_functions(
+    function: ts.Node, source: SourceFile, max_functions: int
+) -> list[ts.Node]:
     seen: list[ts.Node] = [function]
     queue = [function]
     while queue and len(seen) < max_functions:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import tree_sitter as ts
 
+from nextaudit.analysis.prefilter import lacks_match
 from nextaudit.analysis.syntax import (
     FUNCTION_LITERAL_TYPES,
     call_arguments,
@@ -14,9 +16,15 @@ from nextaudit.analysis.syntax import (
     text,
     unwrap,
 )
+from nextaudit.nextjs_roles import PAGE_NAMES
 from nextaudit.source import SourceFile
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
+# A handler is an export named after a method, and an export's name is its text: a
+# file whose bytes spell no method name has no handler.
+_HTTP_METHOD_BYTES = re.compile("|".join(HTTP_METHODS).encode("ascii"))
+# The stems of page-like files (`layout` is one, though its role has a name of its own).
+_PAGE_LIKE_STEMS = PAGE_NAMES | {"layout"}
 SEGMENT_CONFIG = (
     "dynamic",
     "dynamicParams",
@@ -52,7 +60,29 @@ class Handler:
     wrappers: tuple[ts.Node, ...] = ()
 
 
+def is_route_file(source: SourceFile) -> bool:
+    """`source.is_route_file`, answered from the file name first: a route file is named
+    `route.<ext>`, and the name test spares most files `role_of`'s PurePosixPath."""
+    return source.rel_path.rpartition("/")[2].startswith("route.") and source.is_route_file
+
+
+def is_page_like(source: SourceFile) -> bool:
+    """`source.is_page_like`, answered from the file name first (`page.tsx`,
+    `layout.tsx`...: the name before its first dot is a page-like stem)."""
+    name = source.rel_path.rpartition("/")[2]
+    return name.partition(".")[0] in _PAGE_LIKE_STEMS and source.is_page_like
+
+
+def lacks_handlers(source: SourceFile) -> bool:
+    """The file's bytes spell no HTTP method name, so it exports no route handler."""
+    return lacks_match(source, _HTTP_METHOD_BYTES)
+
+
 def top_level_statements(source: SourceFile) -> list[ts.Node]:
+    return list(source.memo("nextjs.top_level_statements", _top_level_statements))
+
+
+def _top_level_statements(source: SourceFile) -> list[ts.Node]:
     return [n for n in source.root.named_children if n.type != "comment"]
 
 
@@ -77,10 +107,15 @@ def _declared_value(statement: ts.Node) -> Iterator[tuple[str, ts.Node, ts.Node 
                 yield text(ident), ident, declarator.child_by_field_name("value")
 
 
-def local_declarations(source: SourceFile) -> dict[str, ts.Node | None]:
-    """Top-level names of this module and their values (first declaration wins)."""
+def local_declarations(source: SourceFile) -> Mapping[str, ts.Node | None]:
+    """Top-level names of this module and their values (first declaration wins).
+    Computed once per file (exports and handlers ask it for every name they resolve)."""
+    return source.memo("nextjs.local_declarations", _local_declarations)
+
+
+def _local_declarations(source: SourceFile) -> dict[str, ts.Node | None]:
     found: dict[str, ts.Node | None] = {}
-    for statement in top_level_statements(source):
+    for statement in source.memo("nextjs.top_level_statements", _top_level_statements):
         inner = statement
         if statement.type == "export_statement":
             declaration = statement.child_by_field_name("declaration")
@@ -93,9 +128,14 @@ def local_declarations(source: SourceFile) -> dict[str, ts.Node | None]:
 
 
 def exports(source: SourceFile) -> list[Export]:
-    """Every export of the module, in source order (re-exports included, with no value)."""
+    """Every export of the module, in source order (re-exports included, with no value).
+    Computed once per file: the route and page rules all ask for it."""
+    return list(source.memo("nextjs.exports", _exports))
+
+
+def _exports(source: SourceFile) -> list[Export]:
     out: list[Export] = []
-    for statement in top_level_statements(source):
+    for statement in source.memo("nextjs.top_level_statements", _top_level_statements):
         if statement.type != "export_statement":
             continue
         declaration = statement.child_by_field_name("declaration")
@@ -179,9 +219,13 @@ def innermost_function(
 
 
 def route_handlers(source: SourceFile) -> list[Handler]:
-    """The HTTP method handlers a route file exports."""
+    """The HTTP method handlers a route file exports (computed once per file)."""
+    return list(source.memo("nextjs.route_handlers", _route_handlers))
+
+
+def _route_handlers(source: SourceFile) -> list[Handler]:
     handlers: list[Handler] = []
-    for export in exports(source):
+    for export in source.memo("nextjs.exports", _exports):
         if export.name in HTTP_METHODS:
             function, wrappers = innermost_function(export.value, source)
             handlers.append(Handler(export.name, export.node, function, wrappers))
