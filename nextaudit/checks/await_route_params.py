@@ -12,18 +12,21 @@ Awaiting, `.then()`, `use()`, returning or passing the promise along are fine.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 import tree_sitter as ts
 
-from nextaudit.analysis.bindings import is_shadowed, pattern_names
+from nextaudit.analysis.bindings import identifiers_named, is_shadowed, pattern_names
 from nextaudit.analysis.nextjs import (
     Handler,
     is_client_module,
+    is_page_like,
+    is_route_file,
+    lacks_handlers,
     metadata_functions,
     page_component,
     route_handlers,
 )
+from nextaudit.analysis.prefilter import lacks, may_hide_text
 from nextaudit.analysis.syntax import (
     function_parameters,
     member_chain,
@@ -100,7 +103,10 @@ def _is_this_parameter(param: ts.Node) -> bool:
 
 
 def _stem(source: SourceFile) -> str:
-    return PurePosixPath(source.rel_path).stem
+    """`PurePosixPath(rel_path).stem`, without building a path (asked twice per file)."""
+    name = source.rel_path.rpartition("/")[2]
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def _page_keys(source: SourceFile) -> frozenset[str]:
@@ -154,11 +160,6 @@ def _destructured_names(pattern: ts.Node) -> str:
     return "destructuring " + ", ".join(names) if names else "destructuring it"
 
 
-def _reference_query(name: str) -> str:
-    escaped = name.replace("\\", "\\\\")
-    return f'((identifier) @ref (#eq? @ref "{escaped}"))'
-
-
 class _Tracker:
     """Follows one source parameter through its function; collects the accesses."""
 
@@ -169,6 +170,7 @@ class _Tracker:
         self.pending: list[_Binding] = []
         self.seen: set[tuple[str, int, int]] = set()
         self.accesses: list[_Access] = []
+        self.declares: dict[tuple[int, str], bool] = {}  # is_shadowed's memo
 
     def run(self) -> list[_Access]:
         self.bind_parameter()
@@ -227,11 +229,12 @@ class _Tracker:
             self.report(pair, key, _destructured_names(value))
 
     def references(self, binding: _Binding) -> list[ts.Node]:
-        refs = self.source.nodes(_reference_query(binding.name), "ref", binding.scope)
+        refs = identifiers_named(self.source, binding.name, binding.scope)
         live = [
             ref
             for ref in refs
-            if ref.start_byte >= binding.after and not is_shadowed(ref, binding.name, binding.scope)
+            if ref.start_byte >= binding.after
+            and not is_shadowed(ref, binding.name, binding.scope, self.declares)
         ]
         # After `params = await params` the name holds something else: stop there.
         ends = [ref for ref in live if _is_assignment_target(ref)]
@@ -386,7 +389,15 @@ def _fix(source: SourceFile) -> str:
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    if not (source.is_route_file or source.is_page_like) or source.is_declaration_file:
+    route = is_route_file(source)
+    if not (route or is_page_like(source)) or source.is_declaration_file:
+        return
+    # Every finding reads a promise found under the key `params` or `searchParams`
+    # (both end in `arams`); only a string key (`props["p\x61rams"]`) can spell it
+    # otherwise. A route file's promises come from its handlers alone.
+    if (lacks(source, b"arams") and not may_hide_text(source)) or (
+        route and lacks_handlers(source)
+    ):
         return
     fix = _fix(source)
     reported: set[tuple[int, int]] = set()
