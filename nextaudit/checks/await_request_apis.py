@@ -1,6 +1,11 @@
 """await-request-apis: `cookies()`, `headers()` and `draftMode()` from `next/headers`
 used without `await` (in Next.js 15 they return Promises).
 
+Pre-filter: every way to reach the APIs names the module in a string (`import`,
+`require`), so a file whose bytes hold no `next/headers` (and no escape that could
+spell it) is skipped; the calls are then found from the names bound to the module
+(`_api_calls`) instead of from every call of the file.
+
 A call is judged by the context its value flows into (`_use_of`): awaiting it, chaining
 `.then`, handing it to React `use()` or to `Promise.all([...])`, or returning it is
 fine; reading from it (`.get()`, `[...]`, destructuring, spreading, iterating) or
@@ -17,13 +22,15 @@ from typing import Literal
 
 import tree_sitter as ts
 
-from nextaudit.analysis.bindings import is_shadowed, scope_declares
+from nextaudit.analysis.bindings import identifiers_named, is_shadowed, scope_declares
 from nextaudit.analysis.imports import import_bindings
+from nextaudit.analysis.prefilter import lacks, may_hide_text
 from nextaudit.analysis.syntax import (
     FUNCTION_TYPES,
     ancestors,
     function_body,
     outer,
+    parent_of,
     string_value,
     text,
     unwrap,
@@ -43,7 +50,17 @@ _DECLARING_BLOCKS = _BLOCKS | {"for_statement"}
 # Operators whose result may be the operand itself, so the operand's use is the result's.
 _PASS_THROUGH_OPERATORS = {"||": ("left", "right"), "??": ("left", "right"), "&&": ("right",)}
 
-_CALLS = "(call_expression function: (_) @fn) @call"
+# What `unwrap` sees through: a callee or a receiver may sit inside any of these.
+_WRAPPERS = frozenset(
+    {
+        "parenthesized_expression",
+        "as_expression",
+        "non_null_expression",
+        "satisfies_expression",
+        "type_assertion",
+    }
+)
+_MEMBERS = frozenset({"member_expression", "subscript_expression"})
 _REFERENCES = "[(identifier) (shorthand_property_identifier)] @ref"
 
 UseKind = Literal["fine", "sync", "store"]
@@ -364,14 +381,68 @@ def _first_sync_reference(source: SourceFile, holder: ts.Node) -> ts.Node | None
     return None
 
 
+def _wrapped(node: ts.Node) -> ts.Node:
+    """`node` with every parenthesis or type assertion around it."""
+    parent = parent_of(node)
+    while parent is not None and parent.type in _WRAPPERS:
+        node = parent
+        parent = parent_of(node)
+    return node
+
+
+def _called(expression: ts.Node) -> tuple[ts.Node, ts.Node] | None:
+    """(call, callee) when `expression`, wrapped or not, is the callee of a call."""
+    callee = _wrapped(expression)
+    call = parent_of(callee)
+    if (
+        call is not None
+        and call.type == "call_expression"
+        and call.child_by_field_name("function") == callee
+    ):
+        return call, callee
+    return None
+
+
+def _member_called(receiver: ts.Node) -> tuple[ts.Node, ts.Node] | None:
+    """(call, callee) of `receiver.x(...)` / `receiver["x"](...)`, receiver wrapped or not."""
+    outer_receiver = _wrapped(receiver)
+    member = parent_of(outer_receiver)
+    if member is None or member.type not in _MEMBERS:
+        return None
+    if member.child_by_field_name("object") != outer_receiver:
+        return None
+    return _called(member)
+
+
+def _api_calls(
+    source: SourceFile, bindings: dict[str, list[_Binding]]
+) -> list[tuple[ts.Node, ts.Node]]:
+    """(call, callee) of every call `_called_api` could name an API: its callee, once
+    unwrapped, is a name bound to the module, a member of one, or a member of a
+    `require(...)` call; each of these has an identifier spelled as that name (or
+    `require`) where the search starts. A superset: `_called_api` still judges each."""
+    found: dict[int, tuple[ts.Node, ts.Node]] = {}
+    for name in bindings:
+        for identifier in identifiers_named(source, name):
+            for pair in (_called(identifier), _member_called(identifier)):
+                if pair is not None:
+                    found.setdefault(pair[0].id, pair)
+    if b"require" in source.content:
+        for identifier in identifiers_named(source, "require"):
+            require = _called(identifier)
+            pair = _member_called(require[0]) if require is not None else None
+            if pair is not None:
+                found.setdefault(pair[0].id, pair)
+    return sorted(found.values(), key=lambda pair: pair[0].start_byte)
+
+
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    # Every way to reach the APIs spells the module name: skip the rest of the files
-    # before running any query.
-    if MODULE not in source.text:
+    # Every way to reach the APIs spells the module name in a string: skip the rest of
+    # the files before running any query.
+    if lacks(source, MODULE.encode("ascii")) and not may_hide_text(source):
         return
     bindings = _request_bindings(source)
-    calls = [(m["call"][0], m["fn"][0]) for m in source.matches(_CALLS)]
-    for call, callee in sorted(calls, key=lambda pair: pair[0].start_byte):
+    for call, callee in _api_calls(source, bindings):
         api = _called_api(callee, bindings)
         if api is None:
             continue
