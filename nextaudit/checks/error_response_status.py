@@ -1,4 +1,11 @@
-"""error-response-status: an error response in a route file that goes out as 200 OK."""
+"""error-response-status: an error response in a route file that goes out as 200 OK.
+
+Pre-filter: a response is built from `Response` or `NextResponse` (a renamed import
+still names `NextResponse`, unless escapes spell it in a string), so a route file whose
+bytes hold no `Response` has none;
+the responses are then found from the class names' occurrences, not by a query over
+the whole tree.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +13,16 @@ import enum
 
 import tree_sitter as ts
 
+from nextaudit.analysis.bindings import identifiers_named
 from nextaudit.analysis.imports import names_imported_from
+from nextaudit.analysis.nextjs import is_route_file
+from nextaudit.analysis.prefilter import lacks, may_hide_text
 from nextaudit.analysis.syntax import (
     FUNCTION_TYPES,
     call_arguments,
     member_chain,
     outer,
+    parent_of,
     string_value,
     text,
     unwrap,
@@ -19,15 +30,6 @@ from nextaudit.analysis.syntax import (
 from nextaudit.context import RuleContext
 from nextaudit.source import SourceFile
 
-# `X.json(body, init)` and `new X(body, init)`; the names are filtered in Python because
-# a renamed `NextResponse` import is known only per file.
-_RESPONSES = """
-(call_expression
-  function: (member_expression
-    object: (identifier) @class
-    property: (property_identifier) @method (#eq? @method "json"))) @response
-(new_expression constructor: (identifier) @class) @response
-"""
 _RESPONSE_CLASSES = frozenset({"Response", "NextResponse"})
 _NOT_AN_ERROR = frozenset({"null", "undefined", "false"})
 # Walking up from a `return` to its catch clause stops at these: the return belongs to
@@ -157,15 +159,42 @@ def _describe(response: ts.Node, class_name: str) -> str:
     )
 
 
+def _response_of(class_node: ts.Node) -> ts.Node | None:
+    """The `X.json(...)` call or `new X(...)` expression whose class is the identifier
+    `class_node` (written as such: no parentheses, no cast)."""
+    parent = parent_of(class_node)
+    if parent is None:
+        return None
+    if parent.type == "new_expression":
+        return parent if parent.child_by_field_name("constructor") == class_node else None
+    if parent.type != "member_expression" or parent.child_by_field_name("object") != class_node:
+        return None
+    method = parent.child_by_field_name("property")
+    if method is None or method.type != "property_identifier" or text(method) != "json":
+        return None
+    call = parent_of(parent)
+    if call is None or call.type != "call_expression":
+        return None
+    return call if call.child_by_field_name("function") == parent else None
+
+
+def _responses(source: SourceFile, classes: set[str]) -> list[tuple[ts.Node, str]]:
+    """(response, class name) of every `X.json(...)` and `new X(...)` with X one of
+    `classes`, in source order."""
+    found: list[tuple[ts.Node, str]] = []
+    for class_name in classes:
+        for class_node in identifiers_named(source, class_name):
+            response = _response_of(class_node)
+            if response is not None:
+                found.append((response, class_name))
+    return sorted(found, key=lambda pair: (pair[0].start_byte, pair[0].end_byte))
+
+
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    if not source.is_route_file:
+    if not is_route_file(source) or (lacks(source, b"Response") and not may_hide_text(source)):
         return
     classes = _response_classes(source)
-    for match in source.matches(_RESPONSES):
-        class_name = text(match["class"][0])
-        if class_name not in classes:
-            continue
-        response = match["response"][0]
+    for response, class_name in _responses(source, classes):
         args = call_arguments(response)
         error_body = _has_error_key(args[0] if args else None)
         if not error_body and not _returned_from_catch(response):
