@@ -8,19 +8,27 @@ the handler: it is validated when the value, or anything derived from it, reache
 argument of a validator call, or of a same-file function whose parameter does.
 Separately, the read value as a whole (not a field of it) is followed to the `data`
 of a Prisma write: that is flagged whether or not the body was validated.
+
+Pre-filter: every finding starts at a body read, a member call whose property is
+spelled `json`, `formData` or `text` (a whole word, as names are): a route file
+without one of those words has nothing to report.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 import tree_sitter as ts
 
+from nextaudit.analysis.bindings import identifiers_named
 from nextaudit.analysis.dataflow import ValueFlow, called_function, parameter_bindings, trace
 from nextaudit.analysis.flow import handlers
 from nextaudit.analysis.imports import import_bindings
+from nextaudit.analysis.nextjs import is_route_file
+from nextaudit.analysis.prefilter import lacks_match
 from nextaudit.analysis.prisma import PrismaCall, prisma_calls
 from nextaudit.analysis.syntax import (
     FUNCTION_LITERAL_TYPES,
@@ -39,6 +47,8 @@ from nextaudit.source import SourceFile
 
 _LINE_BREAK = re.compile(r"\s*\n\s*")
 READ_METHODS = frozenset({"json", "formData", "text"})
+# A read's property name, as a whole word (`\b`: a name is never part of a longer one).
+_READ_WORDS = re.compile(rb"\b(?:json|formData|text)\b")
 # Prisma writes and the keys of their argument that take a whole record.
 WRITE_KEYS: dict[str, tuple[str, ...]] = {
     "create": ("data",),
@@ -140,22 +150,21 @@ def _body_read(expression: ts.Node) -> ts.Node | None:
     return call if call.child_by_field_name("function") == member else None
 
 
-_FUNCTION_NAMES = """
-[(function_declaration name: (identifier) @name)
- (generator_function_declaration name: (identifier) @name)
- (variable_declarator name: (identifier) @name value: (_) @value)]
-"""
+_FUNCTION_DECLARATIONS = frozenset({"function_declaration", "generator_function_declaration"})
 
 
-def _function_names(source: SourceFile) -> frozenset[str]:
-    """Names this file binds to a function, at any depth."""
-    names: set[str] = set()
-    for match in source.matches(_FUNCTION_NAMES):
-        value = match.get("value")
-        if value and unwrap(value[0]).type not in FUNCTION_LITERAL_TYPES:
-            continue
-        names.add(text(match["name"][0]))
-    return frozenset(names)
+def _names_function(identifier: ts.Node) -> bool:
+    """`identifier` is the name of a function declaration, or of a variable declared
+    with a function literal (`const f = async (x) => ...`)."""
+    parent = parent_of(identifier)
+    if parent is None or parent.child_by_field_name("name") != identifier:
+        return False
+    if parent.type in _FUNCTION_DECLARATIONS:
+        return True
+    if parent.type != "variable_declarator":
+        return False
+    value = parent.child_by_field_name("value")
+    return value is not None and unwrap(value).type in FUNCTION_LITERAL_TYPES
 
 
 def _key_name(pair: ts.Node) -> str | None:
@@ -167,29 +176,52 @@ def _key_name(pair: ts.Node) -> str | None:
     return string_value(key)
 
 
+@functools.lru_cache(maxsize=64)
+def _callee_patterns(entries: tuple[str, ...]) -> tuple[CalleePattern, ...]:
+    """An option's callee patterns, parsed once per distinct list."""
+    return tuple(CalleePattern.parse(entry) for entry in entries)
+
+
 class _Analysis:
     def __init__(self, source: SourceFile, ctx: RuleContext) -> None:
         self.source = source
-        self.validators = [CalleePattern.parse(e) for e in ctx.list_option("validators")]
-        self.non_validators = [CalleePattern.parse(e) for e in ctx.list_option("non-validators")]
-        # Prisma writes by call node (prisma_calls also sees `create<T>(...)`).
-        self.writes: dict[ts.Node, PrismaCall] = {
-            found.call: found
-            for found in prisma_calls(source, ctx.list_option("clients"))
-            if found.operation in WRITE_KEYS
-        }
-        self.imported = {
-            b.local: b.imported
-            for b in import_bindings(source)
-            if b.imported not in ("*", "default")
-        }
-        self.function_names = _function_names(source)
+        self.ctx = ctx
+        self.validators = _callee_patterns(tuple(ctx.list_option("validators")))
+        self.non_validators = _callee_patterns(tuple(ctx.list_option("non-validators")))
         self.scopes: dict[tuple[int, str], ts.Node | None] = {}
+        self.function_names: dict[str, bool] = {}
         self.validating_params: dict[tuple[ts.Node, int], bool] = {}
         self.helpers: dict[tuple[ts.Node, int], HelperBody] = {}
         self.mass_helpers: set[tuple[ts.Node, int]] = set()
         self.unvalidated: dict[ts.Node, None] = {}
         self.mass: dict[ts.Node, tuple[str, str]] = {}
+
+    # What follows is asked of few files (those whose body reaches a call or a write):
+    # each is computed on first use.
+    @functools.cached_property
+    def writes(self) -> dict[ts.Node, PrismaCall]:
+        """Prisma writes by call node (prisma_calls also sees `create<T>(...)`)."""
+        return {
+            found.call: found
+            for found in prisma_calls(self.source, self.ctx.list_option("clients"))
+            if found.operation in WRITE_KEYS
+        }
+
+    @functools.cached_property
+    def imported(self) -> dict[str, str]:
+        return {
+            b.local: b.imported
+            for b in import_bindings(self.source)
+            if b.imported not in ("*", "default")
+        }
+
+    def declares_function(self, name: str) -> bool:
+        """This file binds `name` to a function somewhere (at any depth)."""
+        found = self.function_names.get(name)
+        if found is None:
+            found = any(_names_function(n) for n in identifiers_named(self.source, name))
+            self.function_names[name] = found
+        return found
 
     def local_function(self, call: ts.Node) -> ts.Node | None:
         """The same-file function a plain `f(...)` call invokes (see `called_function`);
@@ -197,7 +229,11 @@ class _Analysis:
         if call.type != "call_expression":
             return None
         callee = call.child_by_field_name("function")
-        if callee is None or text(unwrap(callee)) not in self.function_names:
+        if callee is None:
+            return None
+        callee = unwrap(callee)
+        # `called_function` follows plain names only.
+        if callee.type != "identifier" or not self.declares_function(text(callee)):
             return None
         return called_function(call, self.scopes)
 
@@ -362,6 +398,8 @@ def _inside(node: ts.Node, container: ts.Node) -> bool:
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
+    if not is_route_file(source) or lacks_match(source, _READ_WORDS):
+        return
     route_handlers = handlers(source)
     if not route_handlers:
         return
