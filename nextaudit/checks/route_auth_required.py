@@ -16,7 +16,7 @@ from nextaudit.analysis.guards import (
     is_api_route,
     nothing_to_judge,
 )
-from nextaudit.analysis.nextjs import local_declarations
+from nextaudit.analysis.nextjs import is_route_file, local_declarations
 from nextaudit.analysis.paths import glob_match
 from nextaudit.analysis.syntax import (
     call_arguments,
@@ -180,13 +180,14 @@ def is_force_static(source: SourceFile) -> bool:
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    if not source.is_route_file or not is_api_route(source.rel_path):
+    if not is_route_file(source) or not is_api_route(source.rel_path):
         return
-    if glob_match(source.rel_path, ctx.list_option("public-routes")):
+    found = handlers(source)  # none where the bytes spell no HTTP method
+    if not found or glob_match(source.rel_path, ctx.list_option("public-routes")):
         return
     matcher = GuardMatcher(source, rule_guards(ctx))
     static = is_force_static(source)
-    for handler in handlers(source):
+    for handler in found:
         if handler.name == "OPTIONS":  # a CORS preflight carries no credentials
             continue
         if static and handler.name in ("GET", "HEAD"):

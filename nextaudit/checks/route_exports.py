@@ -17,6 +17,7 @@ from nextaudit.analysis.nextjs import (
     SEGMENT_CONFIG,
     Export,
     exports,
+    is_route_file,
     local_declarations,
     top_level_statements,
 )
@@ -168,7 +169,7 @@ def _page_beside(source: SourceFile) -> str | None:
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    if not source.is_route_file:
+    if not is_route_file(source):
         return
     found = runtime_exports(source)
     for export in found:

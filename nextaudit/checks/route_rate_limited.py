@@ -15,6 +15,7 @@ from nextaudit.analysis.guards import (
     middleware_guards,
     nothing_to_judge,
 )
+from nextaudit.analysis.nextjs import is_route_file
 from nextaudit.context import RuleContext
 from nextaudit.source import SourceFile
 
@@ -42,7 +43,7 @@ def rule_guards(ctx: RuleContext) -> Guards:
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    if not source.is_route_file or not is_api_route(source.rel_path):
+    if not is_route_file(source) or not is_api_route(source.rel_path):
         return
     mutating = [h for h in handlers(source) if h.name in MUTATING_METHODS]
     if not mutating:
