@@ -5,15 +5,21 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rule_harness import run_rule_on_source
 
+from nextaudit.analysis import prefilter
 from nextaudit.analysis.model_ids import (
+    BARE_REASONING_ID,
     FAMILIES,
     FLAGS,
+    MODEL_ID,
     PROVIDER_PREFIXES,
     family_of,
     is_bare_reasoning_id,
     is_model_id,
+    may_quote_model_id,
 )
 
 # Every family of RULES.md: (family spec, an id it matches, a near miss it must not).
@@ -288,3 +294,84 @@ def test_deep_nesting_does_not_recurse() -> None:
         (2, 4 * depth + 11),
         (3, 19),
     ]
+
+
+# --- the byte pre-filter ---------------------------------------------------------------
+
+
+@given(
+    value=st.one_of(
+        st.from_regex(MODEL_ID, fullmatch=True), st.from_regex(BARE_REASONING_ID, fullmatch=True)
+    ),
+    quote=st.sampled_from("\"'`"),
+    before=st.sampled_from(["", "const m = ", "x("]),
+)
+def test_prefilter_lets_every_quoted_id_through(value: str, quote: str, before: str) -> None:
+    assert may_quote_model_id(f"{before}{quote}{value}{quote}".encode())
+
+
+@pytest.mark.parametrize(("spec", "positive", "negative"), FAMILY_CASES)
+def test_prefilter_lets_every_family_through_in_any_case(
+    spec: str, positive: str, negative: str
+) -> None:
+    for value in (positive, positive.upper(), positive.title()):
+        assert may_quote_model_id(f"call('{value}')".encode()), value
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'const m = "g\\pt-4o";',  # identity escape: `\p` is `p`
+        'const m = "\\u{67}pt-4o";',
+        'const m = "\\u0067pt-4o";',
+        'const m = "\\x67pt-4o";',
+        'const m = "o\\1-mini";',  # an octal escape spells its digit
+        'const m = "gpt\\-4o";',
+        'const model = "\\x6f1";',
+    ],
+)
+def test_prefilter_lets_escapes_that_may_spell_an_id_through(code: str) -> None:
+    assert may_quote_model_id(code.encode())
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "",
+        "const answer = 42;",
+        "// gpt-4o in a comment is not a literal",
+        'const s = "Try gpt-4o";',
+        'const s = "text-sm";\nconst t = "line\\n";',
+        "const gpt4o = model;",
+    ],
+)
+def test_prefilter_skips_files_without_an_id(code: str) -> None:
+    assert not may_quote_model_id(code.encode())
+
+
+@pytest.mark.parametrize(
+    ("patterns", "code", "flagged"),
+    [
+        # The pattern's own search over the text finds the value.
+        (["azure-[a-z]+"], 'const d = "azure-east";', True),
+        (["azure-[a-z]+"], 'const d = "my-azure-east";', False),
+        (["azure-[a-z]+"], "const d = azureEast;", False),
+        # Word boundaries agree between the value and the text around it.
+        (["\\bedge-\\w+"], "const d = 'edge-one';", True),
+        # Anchors never match inside the text: such patterns let every file through.
+        (["^deploy-[a-z]+$"], 'const d = "deploy-east";', True),
+        (["\\Adeploy-[a-z]+\\z"], 'const d = "deploy-east";', True),
+        # An escape may spell any character of a user pattern's value.
+        (["team\\tmodel"], 'const d = "team\\tmodel";', True),
+        (["team model"], 'const d = "team\\x20model";', True),
+    ],
+)
+def test_extra_patterns_reach_the_check_through_the_prefilter(
+    patterns: list[str], code: str, flagged: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options = {"extra-patterns": patterns}
+    filtered = run_rule_on_source("no-hardcoded-model", code, "lib/deploy.ts", options)
+    monkeypatch.setattr(prefilter, "ENABLED", False)
+    unfiltered = run_rule_on_source("no-hardcoded-model", code, "lib/deploy.ts", options)
+    assert filtered == unfiltered
+    assert bool(filtered) is flagged

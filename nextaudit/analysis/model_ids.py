@@ -168,3 +168,63 @@ def family_of(value: str) -> Family | None:
         if re.fullmatch(family.pattern, value, FLAGS):
             return family
     return None
+
+
+# --- byte pre-filter -----------------------------------------------------------------
+#
+# A literal whose value is an id, written without escapes, shows in the file's bytes as
+# a quote (`"`, `'` or a backtick) followed by the id; every id starts with its
+# family's literal prefix (after a region for a Bedrock row), a bare reasoning id with
+# itself. Python's `re` tries the branches of an alternation one by one, so the
+# prefixes are factored into a trie; and a pattern that starts with one literal byte is
+# searched for with a fast scan, so the quotes are folded into `"` and the letters into
+# lower case (ASCII only, as FLAGS) before the search.
+
+_Trie = dict[str, "_Trie"]
+_FOLD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ'`", b"abcdefghijklmnopqrstuvwxyz" + b'""')
+
+
+def id_starts() -> list[str]:
+    """What every id of the table starts with: each family's literal prefix, with each
+    Bedrock region in front of the Bedrock rows, and the bare reasoning ids."""
+    starts = {"o1", "o3", "o4"}
+    for family in FAMILIES:
+        prefix = family.spec.removesuffix("*").lower()
+        starts.add(prefix)
+        if family.bedrock:
+            starts.update(f"{region}.{prefix}" for region in BEDROCK_REGIONS)
+    return sorted(starts)
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """A regex matching a string that starts with one of `words`."""
+    tree: _Trie = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+    return _branches(tree)
+
+
+def _branches(node: _Trie) -> str:
+    if "" in node:
+        return ""  # a shorter word already matches: the longer ones add nothing
+    branches = [re.escape(char) + _branches(child) for char, child in sorted(node.items())]
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
+QUOTED_ID_START: re.Pattern[bytes] = re.compile(b'"' + _trie_pattern(id_starts()).encode("ascii"))
+# An escape that may spell a character of an id in a literal's value: `\x67`, `\u0067`,
+# `\u{67}`, an octal escape (`\1` is `1`), or an identity escape of an id character
+# (`\p` is `p`). `\n \r \t \b \f \v \0` spell control characters, never an id's.
+ESCAPE_MAY_SPELL_ID: re.Pattern[bytes] = re.compile(rb"\\[ac-eg-mo-qsuw-zA-Z1-9._:@/-]")
+
+
+def may_quote_model_id(content: bytes) -> bool:
+    """False only when no string literal in `content` can have a built-in id or a bare
+    reasoning id as its whole value: no quote is followed by the start of one (in any
+    case), and no escape could spell one."""
+    if QUOTED_ID_START.search(content.translate(_FOLD)) is not None:
+        return True
+    return b"\\" in content and ESCAPE_MAY_SPELL_ID.search(content) is not None

@@ -1,4 +1,11 @@
-"""no-hardcoded-model: AI model ids written as string literals outside the models module."""
+"""no-hardcoded-model: AI model ids written as string literals outside the models module.
+
+Byte pre-filter: a literal whose value is an id shows in the file's bytes as a quote
+followed by its family's prefix (in any case) unless an escape spells part of it, and a
+value an `extra-patterns` regex matches is a stretch of the file's text where the
+regex's own search finds it (unless an escape or an anchor is involved), so a file
+without any of these cannot hold a finding and is skipped before the tree is asked.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +13,9 @@ from collections.abc import Sequence
 
 import tree_sitter as ts
 
+from nextaudit.analysis import prefilter
 from nextaudit.analysis.imports import import_bindings
-from nextaudit.analysis.model_ids import is_bare_reasoning_id, is_model_id
+from nextaudit.analysis.model_ids import is_bare_reasoning_id, is_model_id, may_quote_model_id
 from nextaudit.analysis.paths import glob_match
 from nextaudit.analysis.syntax import callee_name, member_chain, string_value, text
 from nextaudit.context import RuleContext
@@ -66,12 +74,19 @@ _CLASS_NAME_HELPERS = frozenset(
 _CLASS_NAME_PACKAGES = frozenset({"clsx", "classnames", "classnames/bind", "tailwind-merge"})
 _SHOWN_LENGTH = 80
 _MAX_WRAPPERS = 32
+# What makes a user pattern's search in the file's text differ from its full match on a
+# value: the value sits between quotes there, not at the start or end of a text. (Word
+# boundaries agree: a quote, like the edge of a text, is not a word character.)
+_ANCHORS = ("^", "$", "\\A", "\\z", "\\Z")
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
+    extra_sources = ctx.list_option("extra-patterns")
+    extra = ctx.regex_option("extra-patterns") if extra_sources else []
+    if not _may_hold_a_model_id(source, extra_sources, extra):
+        return
     if glob_match(source.rel_path, ctx.list_option("models-module")):
         return
-    extra = ctx.regex_option("extra-patterns")
     ignore = ctx.regex_option("ignore-patterns")
     helpers = _ClassNameHelpers(source)
     for node in source.nodes(_STRINGS, "string"):
@@ -81,6 +96,22 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
         if any(pattern.fullmatch(value) for pattern in ignore):
             continue
         ctx.report(node, value=_shown(value))
+
+
+def _may_hold_a_model_id(
+    source: SourceFile, extra_sources: Sequence[str], extra: Sequence[UserPattern]
+) -> bool:
+    """False only when no string literal of the file can be reported (see the module
+    docstring): checked on the bytes, before any tree walk."""
+    if not prefilter.ENABLED or may_quote_model_id(source.content):
+        return True
+    if not extra:
+        return False
+    # A user pattern may match any character: any escape may spell part of a value.
+    if b"\\" in source.content or any(a in p for p in extra_sources for a in _ANCHORS):
+        return True
+    # The value of a literal without escapes is a stretch of the text, between quotes.
+    return any(pattern.search(source.text) is not None for pattern in extra)
 
 
 def _is_hardcoded_model(
