@@ -18,11 +18,14 @@ import pytest
 from rule_harness import run_rule_on_source
 from typer.testing import CliRunner
 
+from nextaudit.analysis import prefilter
 from nextaudit.analysis.secrets import (
     KEY_FORMATS,
     SECRET_RULES,
+    KeyFormat,
     find_secret,
     find_secrets,
+    may_hold_secret,
     redact,
     redact_secrets,
 )
@@ -175,6 +178,57 @@ def test_every_format_has_a_marker_it_contains() -> None:
     for key_format in KEY_FORMATS:
         assert key_format.marker
     assert "no-hardcoded-secret" in SECRET_RULES
+
+
+# --- the byte pre-filter -------------------------------------------------------------
+
+
+def _escapes_of(char: str) -> list[str]:
+    """Every way a string literal can spell `char` with an escape."""
+    code = ord(char)
+    escapes = [f"\\x{code:02x}", f"\\u{code:04X}", f"\\u{{{code:x}}}"]
+    if char not in "nrtbfv0123456789xu":
+        escapes.append("\\" + char)  # an identity escape: `\\k` is `k`
+    return escapes
+
+
+@pytest.mark.parametrize("key_format", KEY_FORMATS, ids=lambda f: f.kind)
+def test_prefilter_lets_every_marker_through(key_format: KeyFormat) -> None:
+    assert may_hold_secret(f"x = '{key_format.marker}';".encode())
+
+
+@pytest.mark.parametrize("fake", FAKES, ids=lambda f: f.kind)
+def test_prefilter_lets_a_key_through_whichever_marker_character_is_escaped(
+    fake: Fake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (key_format,) = [f for f in KEY_FORMATS if f.kind == fake.kind]
+    marker = key_format.marker
+    for at, char in enumerate(marker):
+        for escape in _escapes_of(char):
+            # Every occurrence (a PEM key's footer holds the marker too).
+            written = fake.value.replace(marker, marker[:at] + escape + marker[at + 1 :])
+            code = 'export const k = "' + written.replace("\n", "\\n") + '";\n'
+            assert may_hold_secret(code.encode()), code
+            filtered = run_rule_on_source(RULE, code, "lib/a.ts")
+            monkeypatch.setattr(prefilter, "ENABLED", False)
+            assert run_rule_on_source(RULE, code, "lib/a.ts") == filtered != []
+            monkeypatch.setattr(prefilter, "ENABLED", True)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "",
+        "export const risk = task;",
+        'const s = "first\\nsecond\\tthird\\\\fourth";',
+        "const pem = '-----BEGIN PUBLIC KEY-----';",
+        # A marker inside a word is no key's start (without escapes, the bytes show
+        # what comes before it in the value).
+        'import { TaskTable } from "@/components/task/task-table";',
+    ],
+)
+def test_prefilter_skips_files_without_a_marker(code: str) -> None:
+    assert not may_hold_secret(code.encode())
 
 
 # --- findings: location, snippet, message ---------------------------------------------

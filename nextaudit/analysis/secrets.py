@@ -180,3 +180,54 @@ def _reads_like_a_phrase(body: str) -> bool:
         and not any(c.isdigit() for c in body)
         and not any(c.isupper() for c in body)
     )
+
+
+# --- byte pre-filter -------------------------------------------------------------------
+#
+# Every key holds its format's marker. Testing fifteen markers costs fifteen scans of
+# the file; these few patterns cover them all (a test checks it), and each starts with
+# one literal byte, which Python's `re` finds with its fastest scan.
+_MARKER_SEARCHES: tuple[re.Pattern[bytes], ...] = (
+    re.compile(rb"k(?:-|_live_)"),  # sk-, sk-ant-, sk-proj-, sk_live_, rk_live_
+    re.compile(rb"h(?:[psuor]_|ub_pat_)"),  # ghp_ gho_ ghs_ ghu_ ghr_, github_pat_
+    re.compile(rb"A(?:KIA|Iza)"),
+    re.compile(rb"x(?:ox)"),
+    re.compile(rb"P(?:RIVATE KEY-----)"),
+)
+# Each marker, and whether a key must start a token there: the character before such
+# a marker may not be a letter or a digit (`task-list` holds `sk-`, and no key).
+_MARKERS: tuple[tuple[bytes, bool], ...] = tuple(
+    (key_format.marker.encode("ascii"), key_format.pattern.pattern.startswith(_START))
+    for key_format in KEY_FORMATS
+)
+# An escape that may spell a character of a marker in a literal's value: `\x73`,
+# `\u0073`, an octal escape (its digits), or an identity escape (`\k` is `k`, `\ ` a
+# space). `\n \r \t \b \f \v \0` spell control characters, which no marker holds.
+_MARKER_CHARACTERS = {c for key_format in KEY_FORMATS for c in key_format.marker}
+_MARKER_ESCAPE: re.Pattern[bytes] = re.compile(
+    rb"\\[xu1-9"
+    + re.escape("".join(sorted(_MARKER_CHARACTERS - set("nrtbfv0")))).encode("ascii")
+    + rb"]"
+)
+
+
+def may_hold_secret(content: bytes) -> bool:
+    """False only when no string literal of a file with these bytes can hold a key:
+    no marker occurs in them where a key can start, and no escape could spell one."""
+    if not any(pattern.search(content) is not None for pattern in _MARKER_SEARCHES):
+        return b"\\" in content and _MARKER_ESCAPE.search(content) is not None
+    if b"\\" in content:
+        # An escape may spell a marker, or the character before a key (`"\nsk-..."`
+        # starts a token in its value, not in the bytes).
+        return True
+    # Without escapes a literal's value is the stretch of bytes between its quotes.
+    return any(_occurs(content, marker, at_token_start) for marker, at_token_start in _MARKERS)
+
+
+def _occurs(content: bytes, marker: bytes, at_token_start: bool) -> bool:
+    at = content.find(marker)
+    while at != -1:
+        if not at_token_start or at == 0 or not content[at - 1 : at].isalnum():
+            return True
+        at = content.find(marker, at + 1)
+    return False

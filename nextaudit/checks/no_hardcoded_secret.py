@@ -4,6 +4,10 @@ The secret itself must never reach an output: every finding carries the redacted
 form as its snippet (reporters print snippets, and code frames mask the span of a
 finding whose snippet is redacted), and the message names only the kind of key and
 its first characters.
+
+Byte pre-filter: every key holds its format's marker, which a literal's value shows
+in the file's bytes unless an escape spells part of it (`"s\\k-..."` is `sk-...`), so a
+file with neither a marker nor such an escape cannot hold a finding.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from dataclasses import dataclass
 
 import tree_sitter as ts
 
-from nextaudit.analysis.secrets import KEY_FORMATS, SecretMatch, find_secret
+from nextaudit.analysis import prefilter
+from nextaudit.analysis.secrets import SecretMatch, find_secret, may_hold_secret
 from nextaudit.analysis.syntax import string_value, text
 from nextaudit.context import RuleContext
 from nextaudit.source import SourceFile
@@ -36,7 +41,7 @@ class _Run:
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    if not _may_hold_a_secret(source.content):
+    if prefilter.ENABLED and not may_hold_secret(source.content):
         return
     for node in source.nodes(_STRINGS, "string"):
         value = string_value(node)
@@ -44,11 +49,6 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
             _check_literal(source, ctx, node, value)
         elif node.type == "template_string":
             _check_template_runs(source, ctx, node)
-
-
-def _may_hold_a_secret(content: bytes) -> bool:
-    """Most files hold no marker of any format: skip them without a query."""
-    return any(key_format.marker.encode() in content for key_format in KEY_FORMATS)
 
 
 def _check_literal(source: SourceFile, ctx: RuleContext, node: ts.Node, value: str) -> None:
