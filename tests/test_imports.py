@@ -79,3 +79,18 @@ def _soup(draw: Callable[..., Any]) -> str:
 def test_fuzzed_code_gives_the_same_statements(code: str, name: str) -> None:
     source = SourceFile.from_bytes("/v/" + name, name, code.encode())
     assert _by_bytes(source) == _by_query(source)
+
+
+def test_require_bindings_only_where_the_whole_word_is() -> None:
+    code = (
+        "const requireUser = () => 1;\nconst $require = 2;\n"
+        'const { a, b: c } = require("m");\nconst d = require("n");\n'
+    )
+    source = SourceFile.from_bytes("/v/a.js", "a.js", code.encode())
+    assert [(b.local, b.imported, b.module) for b in import_bindings(source)] == [
+        ("a", "a", "m"),
+        ("c", "b", "m"),
+        ("d", "*", "n"),
+    ]
+    lookalikes = SourceFile.from_bytes("/v/b.js", "b.js", b"requireUser(); $require(); x.require_")
+    assert import_bindings(lookalikes) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import tree_sitter as ts
@@ -16,6 +17,9 @@ _REQUIRES = """
     function: (identifier) @fn (#eq? @fn "require")
     arguments: (arguments . (string) @source))) @decl
 """
+
+
+_REQUIRE_WORD = re.compile(rb"(?<![\w$])require(?![\w$])")
 
 
 @dataclass(frozen=True)
@@ -90,8 +94,10 @@ def _collect_import_bindings(source: SourceFile) -> list[ImportBinding]:
                             continue
                         imported = string_value(name) if name.type == "string" else text(name)
                         bindings.append(ImportBinding(text(alias), imported or "", module, alias))
-    # `require` is rare in TypeScript: its whole-tree query runs only where the word is.
-    if b"require" not in source.content:
+    # `require` is rare in TypeScript: its whole-tree query runs only where the word is
+    # (the whole word: `requireUser` is in most route files). The query compares the
+    # node's raw text, so an escaped `\u0072equire` is no match either way.
+    if _REQUIRE_WORD.search(source.content) is None:
         return bindings
     for match in source.matches(_REQUIRES):
         module = string_value(match["source"][0]) or ""
