@@ -5,11 +5,12 @@
     python bench/profile.py /tmp/bench-5k --step 4   # every 4th file (quicker)
 
 The phases of `nextaudit --jobs 1` are timed separately, with CPU time (so other
-load on the machine disturbs them less): discovery, read + parse (the floor), the
-batched whole-tree query, each file rule, suppressions, each project rule, and the
-compilation of tree-sitter queries. Each rule runs alone over each file after the
-batched query has run, so its time is its own (the batch is shown on its own line).
-For a call-level profile of the real CLI use pyinstrument or cProfile (README).
+load on the machine disturbs them less): discovery, read + parse (the floor), each
+file rule, suppressions, the per-file halves of project rules, each project rule.
+Times are exclusive: the tree walks of whole-tree queries (the batched one and
+single patterns) and query compilation are shown on their own lines, not in the
+rule that happened to ask first. For a call-level profile of the real CLI use
+pyinstrument or cProfile (README).
 """
 
 from __future__ import annotations
@@ -29,11 +30,19 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 import nextaudit.source as source_mod  # noqa: E402
+from nextaudit.analysis.syntax import bind_tree  # noqa: E402
 from nextaudit.config import find_config, load_config, project_root  # noqa: E402
+from nextaudit.context import RuleContext  # noqa: E402
 from nextaudit.discovery import discover, find_git_root  # noqa: E402
-from nextaudit.engine import CollectPlan, analyze_source  # noqa: E402
+from nextaudit.engine import (  # noqa: E402
+    SYNTAX_ERROR,
+    CollectPlan,
+    RuleSetting,
+    analyze_source,
+    syntax_error_finding,
+)
 from nextaudit.project import Project  # noqa: E402
-from nextaudit.registry import default_registry  # noqa: E402
+from nextaudit.registry import Registry, default_registry  # noqa: E402
 from nextaudit.runner import run_project_rule  # noqa: E402
 from nextaudit.suppressions import source_suppressions  # noqa: E402
 
@@ -41,17 +50,48 @@ T = TypeVar("T")
 
 
 class Clock:
-    """CPU seconds by label."""
+    """CPU seconds by label, exclusive: time spent in a nested `time()` (a query
+    compiled or a tree walked while a rule runs) counts for the inner label only."""
 
     def __init__(self) -> None:
         self.spent: dict[str, float] = {}
+        self._nested: list[float] = []  # per open call: time taken by calls inside it
 
     def time(self, label: str, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         start = time.process_time()
+        self._nested.append(0.0)
         try:
             return work(*args, **kwargs)
         finally:
-            self.spent[label] = self.spent.get(label, 0.0) + time.process_time() - start
+            elapsed = time.process_time() - start
+            inner = self._nested.pop()
+            self.spent[label] = self.spent.get(label, 0.0) + elapsed - inner
+            if self._nested:
+                self._nested[-1] += elapsed
+
+
+def count_walks(clock: Clock) -> None:
+    """Time the tree walks of whole-tree queries, batched and single, apart from the
+    rules that ask for them (the first rule to ask a file runs the walk)."""
+    source_file = source_mod.SourceFile
+    batched = source_file._batched_matches
+    run_matches = source_file._run_matches
+    run_captures = source_file._run_captures
+
+    def timed_batched(self: Any, pattern: str) -> Any:
+        return clock.time("(batched whole-tree query)", batched, self, pattern)
+
+    def timed_matches(self: Any, pattern: str, node: Any) -> Any:
+        label = "(single-pattern walks)" if node == self.root else "(subtree queries)"
+        return clock.time(label, run_matches, self, pattern, node)
+
+    def timed_captures(self: Any, pattern: str, node: Any) -> Any:
+        label = "(single-pattern walks)" if node == self.root else "(subtree queries)"
+        return clock.time(label, run_captures, self, pattern, node)
+
+    source_file._batched_matches = timed_batched  # type: ignore[method-assign]
+    source_file._run_matches = timed_matches  # type: ignore[method-assign]
+    source_file._run_captures = timed_captures  # type: ignore[method-assign]
 
 
 def count_compiles(clock: Clock) -> None:
@@ -69,6 +109,24 @@ def count_compiles(clock: Clock) -> None:
     source_mod._compile_together = timed_together
 
 
+def run_check(source: source_mod.SourceFile, setting: RuleSetting, registry: Registry) -> None:
+    """One rule over one file, as the engine runs it, without the engine's once-per-file
+    work (binding the tree, sorting findings) that timing analyze_source per rule
+    would add to every rule."""
+    if setting.rule_id == SYNTAX_ERROR:
+        syntax_error_finding(source, setting.severity)
+        return
+    rule = registry[setting.rule_id]
+    if rule.kind != "file":
+        return
+    ctx = RuleContext(rule, setting.severity, setting.options_map, source)
+    bind_tree(source.root)
+    try:
+        registry.file_check(rule.id)(source, ctx)
+    finally:
+        bind_tree(None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("target", type=Path)
@@ -78,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.chdir(target)
     clock = Clock()
     count_compiles(clock)
+    count_walks(clock)
 
     registry = default_registry()
     config_path = find_config(target, find_git_root(target))
@@ -96,11 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         raw = path.read_bytes()
         from_bytes = source_mod.SourceFile.from_bytes
         source = clock.time("read + parse (the floor)", from_bytes, path.as_posix(), rel, raw)
-        batched = sorted(source_mod.QUERY_PLAN.batched)
-        if batched:
-            clock.time("(batched whole-tree query)", source.nodes, batched[0], "_")
         for setting in config.file_settings(rel):
-            clock.time(setting.rule_id, analyze_source, source, [setting], registry)
+            clock.time(setting.rule_id, run_check, source, setting, registry)
         clock.time("(suppressions)", source_suppressions, source)
         for setting in collecting:  # a project rule's per-file half, as the engine runs it
             plan = CollectPlan((setting,), (target.as_posix(),))
