@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+from conftest import FIXTURES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rule_harness import run_rule_on_source
+
+from nextaudit.analysis import prefilter
+from nextaudit.checks.no_sensitive_logging import (
+    DEFAULT_SENSITIVE,
+    _logging_calls,
+    may_hold_default_sensitive_name,
+)
+from nextaudit.discovery import discover
+from nextaudit.registry import default_registry
+from nextaudit.source import SourceFile
 
 RULE = "no-sensitive-logging"
 ADVICE = "never log secrets, credentials or whole requests; log an id or a redacted value instead"
@@ -88,3 +104,157 @@ def test_a_deeply_nested_argument_does_not_recurse() -> None:
     code = "console.log(" + "[" * depth + "token" + "]" * depth + ");\n"
     [(line, column, _message)] = findings(code, "lib/a.ts")
     assert (line, column) == (1, 13 + depth)
+
+
+# --- the byte pre-filter ---------------------------------------------------------------
+
+
+def test_the_prefilter_knows_the_default_sensitive_pattern() -> None:
+    # Any other list lets every file with a logger through: still right, but slow.
+    assert default_registry()[RULE].options["sensitive"].default == [DEFAULT_SENSITIVE]
+
+
+@given(name=st.from_regex(re.compile(DEFAULT_SENSITIVE, re.IGNORECASE)))
+def test_every_default_sensitive_name_passes_the_prefilter(name: str) -> None:
+    assert may_hold_default_sensitive_name(name.encode("utf-8", errors="surrogatepass"))
+
+
+@pytest.mark.parametrize(
+    ("name", "held"),
+    [
+        ("apiKey", True),
+        ("PRIVATE-KEY", True),
+        ("private_key", True),
+        ("card_number", True),
+        ("cardNumber", True),
+        ("pa\u017f\u017fword", True),  # the long s folds into s
+        ("to\u212aen", True),  # the Kelvin sign folds into k
+        ("keyof", False),
+        ("monkey", False),
+        ("phoneNumber", False),
+        ("api key", False),
+        ("api--key", False),
+    ],
+)
+def test_default_sensitive_names_in_the_prefilter(name: str, held: bool) -> None:
+    assert may_hold_default_sensitive_name(f"log({name});".encode()) is held
+    assert bool(re.search(DEFAULT_SENSITIVE, name, re.IGNORECASE)) is held
+
+
+@pytest.mark.parametrize(
+    ("code", "path", "options", "flagged"),
+    [
+        # Loggers from the options, as whole names only.
+        ("audit.info({ token });\n", "lib/a.ts", {"loggers": ["audit"]}, True),
+        ("$log.warn(password);\n", "lib/a.ts", {"loggers": ["$log"]}, True),
+        ("console.log(secret);\n", "lib/a.ts", {"loggers": []}, True),
+        ("auditor.info({ token });\n", "lib/a.ts", {"loggers": ["audit"]}, False),
+        ("logger.info({ token });\n", "lib/a.ts", {"loggers": ["audit"]}, False),
+        # A user's own pattern can match anything: every file with a logger is read.
+        ("console.log(sid);\n", "lib/a.ts", {"sensitive": ["^sid$"]}, True),
+        ("console.log(sid);\n", "lib/a.ts", {"sensitive": ["/^SID$/i"]}, True),
+        # In a route file the whole request needs no sensitive name.
+        (
+            "export async function POST(r: Request) {\n  log.info(r);\n}\n",
+            "app/api/x/route.ts",
+            {},
+            True,
+        ),
+        # Outside one, the whole process environment.
+        ("console.log(process.env);\n", "lib/a.ts", {}, True),
+        # Error recovery starts a name right after a number: `1n` then `console`.
+        ("1nconsole.log(token);\n", "lib/a.ts", {}, True),
+    ],
+)
+def test_prefilter_reads_the_options(
+    code: str,
+    path: str,
+    options: dict[str, object],
+    flagged: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    filtered = run_rule_on_source(RULE, code, path, options)
+    monkeypatch.setattr(prefilter, "ENABLED", False)
+    assert run_rule_on_source(RULE, code, path, options) == filtered
+    assert bool(filtered) is flagged
+
+
+def _fixture_sources() -> list[SourceFile]:
+    return [
+        SourceFile.from_bytes(path.as_posix(), path.relative_to(root).as_posix(), path.read_bytes())
+        for root in sorted(p for p in FIXTURES.iterdir() if p.is_dir())
+        for path in discover([root], root).files
+    ]
+
+
+@pytest.mark.parametrize(
+    "loggers",
+    [[], ["logger", "log"], ["pino", "audit", "Log"], ["this.logger", "$log", "child", "info"]],
+    ids=str,
+)
+def test_calls_found_from_the_bytes_are_the_query_matches(
+    loggers: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def found(source: SourceFile) -> list[tuple[int, int, int, int]]:
+        return sorted(
+            (call.start_byte, call.end_byte, receiver.start_byte, receiver.end_byte)
+            for call, receiver in _logging_calls(source, loggers)
+        )
+
+    sources = _fixture_sources()
+    fast = [found(source) for source in sources]
+    monkeypatch.setattr(prefilter, "ENABLED", False)
+    assert fast == [found(source) for source in sources]
+    assert any(fast)
+
+
+def _statement(parts: tuple[str, str, list[str], str]) -> str:
+    before, name, chain, after = parts
+    return before + name + "".join(chain) + after
+
+
+# Receivers in call chains, with the wrappers and the broken syntax around them that
+# change which node a name's bytes belong to.
+_STATEMENTS = st.tuples(
+    st.sampled_from(
+        ["", "this.", "x.", "await ", "new ", "(", "`${", '"', "// ", ".", "1n", "0xab"]
+    ),
+    st.sampled_from(["logger", "log", "console", "$", "pino", "this.logger", "x"]),
+    st.lists(
+        st.sampled_from([".info", ".child()", "()", "?.warn", "(token)", "[0]", "<T>", ")"]),
+        max_size=4,
+    ),
+    st.sampled_from(["(token);", "(token)", ";", "\n", "", "{", "}`", "})"]),
+).map(_statement)
+
+
+@settings(max_examples=300, deadline=None)
+@given(statements=st.lists(_STATEMENTS, max_size=8))
+def test_calls_found_from_the_bytes_match_the_query_on_any_tree(statements: list[str]) -> None:
+    """Error recovery included: many of these snippets do not parse cleanly."""
+    source = SourceFile.from_bytes("/v/a.ts", "a.ts", "".join(statements).encode())
+    loggers = ["logger", "log", "this.logger", "$"]
+    fast = sorted((c.id, r.id) for c, r in _logging_calls(source, loggers))
+    prefilter.ENABLED = False
+    try:
+        slow = sorted((c.id, r.id) for c, r in _logging_calls(source, loggers))
+    finally:
+        prefilter.ENABLED = True
+    assert fast == slow
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    statements=st.lists(_STATEMENTS, max_size=8),
+    path=st.sampled_from(["lib/a.ts", "app/api/x/route.ts"]),
+)
+def test_the_rule_finds_the_same_with_and_without_the_prefilter(
+    statements: list[str], path: str
+) -> None:
+    code = "".join(statements)
+    filtered = run_rule_on_source(RULE, code, path)
+    prefilter.ENABLED = False
+    try:
+        assert run_rule_on_source(RULE, code, path) == filtered
+    finally:
+        prefilter.ENABLED = True

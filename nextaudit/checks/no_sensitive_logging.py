@@ -7,17 +7,26 @@ values, array elements, template substitutions, `+` operands, the fallback of `?
 `||`, ternary branches, and the arguments of calls that only re-shape data
 (`JSON.stringify`). Derived values (`!!token`, `token.length`, `mask(token)`,
 `token.slice(0, 4)`) and the text of messages (`"token refreshed"`) do not.
+
+Byte pre-filter: a logging call's receiver is an identifier spelled exactly as
+`console` or a configured logger, so the file's bytes hold that name, not followed by
+more of a name; outside route files (where the whole request needs no name) what it
+logs must also show in the bytes: a name the default `sensitive` pattern matches,
+`env`, or `next/headers`, unless an escape or a non-ASCII letter that folds to ASCII
+spells it.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from typing import Protocol, cast
 
 import tree_sitter as ts
 
-from nextaudit.analysis.bindings import const_value, declaring_scope
+from nextaudit.analysis import prefilter
+from nextaudit.analysis.bindings import const_value, declaring_scope, identifiers_named
 from nextaudit.analysis.flow import handlers
 from nextaudit.analysis.imports import names_imported_from
 from nextaudit.analysis.syntax import (
@@ -188,16 +197,23 @@ def _short(node: ts.Node, limit: int = 60) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-def _patterns(ctx: RuleContext, option: str) -> list[UserPattern]:
+def _patterns(ctx: RuleContext, option: str) -> tuple[UserPattern, ...]:
     """A regex-list option, searched case-insensitively (built-in defaults with `re`,
     user patterns with RE2); a JavaScript literal `/.../i`, as RULES.md writes the
     default, is accepted too."""
     defaults = ctx.rule.options[option].default
+    known = tuple(defaults) if isinstance(defaults, (list, tuple)) else ()
+    return _compiled(tuple(ctx.list_option(option)), known)
+
+
+@functools.cache
+def _compiled(patterns: tuple[str, ...], defaults: tuple[object, ...]) -> tuple[UserPattern, ...]:
+    """Compiled once per options, not once per file."""
     compiled = []
-    for pattern in ctx.list_option(option):
+    for pattern in patterns:
         literal = _JS_REGEX_LITERAL.fullmatch(pattern)
         compiled.append(compile_option_regex(literal.group(1) if literal else pattern, defaults))
-    return compiled
+    return tuple(compiled)
 
 
 class _Match(Protocol):
@@ -311,14 +327,32 @@ class _Checker:
         self.source = source
         self.sensitive = _patterns(ctx, "sensitive")
         self.ignored = _patterns(ctx, "ignore-names")
-        self.handler_functions = [h.function for h in handlers(source) if h.function is not None]
-        self.next_headers: dict[str, str] = {}  # local name -> headers | cookies
-        self.next_headers_namespaces: set[str] = set()
-        for api in _NEXT_HEADERS_APIS:
-            direct, namespaces = names_imported_from(source, "next/headers", api)
-            self.next_headers.update(dict.fromkeys(direct, api))
-            self.next_headers_namespaces |= namespaces
         self.verdicts: dict[str, bool] = {}
+
+    # Read from the tree only when an argument needs them (most calls log no request
+    # and no `headers()` result).
+    @functools.cached_property
+    def handler_functions(self) -> list[ts.Node]:
+        return [h.function for h in handlers(self.source) if h.function is not None]
+
+    @functools.cached_property
+    def _next_headers_imports(self) -> tuple[dict[str, str], set[str]]:
+        """(local name -> "headers" | "cookies", namespaces of `next/headers`)."""
+        names: dict[str, str] = {}
+        namespaces: set[str] = set()
+        for api in _NEXT_HEADERS_APIS:
+            direct, found = names_imported_from(self.source, "next/headers", api)
+            names.update(dict.fromkeys(direct, api))
+            namespaces |= found
+        return names, namespaces
+
+    @property
+    def next_headers(self) -> dict[str, str]:
+        return self._next_headers_imports[0]
+
+    @property
+    def next_headers_namespaces(self) -> set[str]:
+        return self._next_headers_imports[1]
 
     # --- names -----------------------------------------------------------------
     def is_sensitive_name(self, name: str) -> bool:
@@ -510,19 +544,20 @@ class _Checker:
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
+    loggers = [name for name in ctx.list_option("loggers") if name]
+    if prefilter.ENABLED and not _may_log_sensitive_data(source, ctx, loggers):
+        return
     if source.is_declaration_file:
         return
-    loggers = [name for name in ctx.list_option("loggers") if name]
     checker = _Checker(source, ctx)
     if not checker.sensitive:
         return
     seen: set[tuple[int, int]] = set()
-    for match in source.matches(_logging_query([CONSOLE, *loggers], loggers)):
-        call = match["call"][0]
+    for call, receiver_node in _logging_calls(source, loggers):
         if (call.start_byte, call.end_byte) in seen:
             continue
         seen.add((call.start_byte, call.end_byte))
-        receiver = _receiver_name(match["receiver"][0])
+        receiver = _receiver_name(receiver_node)
         if receiver != CONSOLE and _method(call) in _COLLECTION_METHODS:
             continue
         found = checker.first_sensitive(call)
@@ -532,3 +567,162 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
         callee = call.child_by_field_name("function")
         label = _callee_label(callee) if callee is not None else "log"
         ctx.report(node, logger=label, what=why)
+
+
+def _logging_calls(source: SourceFile, loggers: list[str]) -> list[tuple[ts.Node, ts.Node]]:
+    """(call, receiver) of each match of `_logging_query` (in no particular order: each
+    call is judged on its own, and the engine sorts the findings).
+
+    The query walks the whole tree (about a quarter of the parse) to find a few calls.
+    A receiver is an identifier (or a member expression) whose text is a logger's name,
+    so its node is looked up at each place the name's bytes occur (O(depth) in C), and
+    the query's shapes are checked from there up. The query itself runs when the
+    pre-filters are off (test_prefilter compares both ways, and so do this rule's tests
+    on every fixture and on fuzzed snippets).
+    """
+    if not prefilter.ENABLED:
+        query = _logging_query([CONSOLE, *loggers], loggers)
+        return [(m["call"][0], m["receiver"][0]) for m in source.matches(query)]
+    receivers = frozenset((CONSOLE, *loggers))
+    bare = frozenset(loggers)
+    found: list[tuple[ts.Node, ts.Node]] = []
+    for name in sorted(receivers | bare):
+        for node in identifiers_named(source, name, types=_RECEIVER_TYPES):
+            found.extend((call, node) for call in _calls_on(node, name in receivers, name in bare))
+    return found
+
+
+# What a @receiver of `_logging_query` can be: a name, a property name, or a member
+# expression whose whole text is a logger's name (`a.logger`, in the chained shape).
+_RECEIVER_TYPES = frozenset({"identifier", "property_identifier", "member_expression"})
+
+
+def _calls_on(receiver: ts.Node, as_receiver: bool, as_bare: bool) -> list[ts.Node]:
+    """The calls that the patterns of `_logging_query` match with `receiver` (whose
+    text is a logger's name) as their @receiver."""
+    calls: list[ts.Node | None] = []
+    kind = receiver.type
+    if kind == "identifier":
+        called = _holder(receiver, "call_expression", "function")
+        if as_bare:
+            calls.append(called)  # log(...)
+        if as_receiver:
+            method_call = _method_call(receiver)
+            calls.append(method_call)  # logger.info(...)
+            calls.append(_method_call(method_call))  # logger.child(...).info(...)
+            calls.append(_method_call(called))  # pino().info(...)
+    elif kind == "property_identifier" and as_receiver:
+        # this.logger.info(...)
+        calls.append(_method_call(_holder(receiver, "member_expression", "property")))
+    elif kind == "member_expression" and as_receiver:
+        # A name written `a.logger` is matched by the whole member expression, in the
+        # chained shape only: a.logger.child(...).info(...)
+        prop = receiver.child_by_field_name("property")
+        if prop is not None and prop.type == "property_identifier":
+            calls.append(_method_call(_method_call(receiver)))
+    return [call for call in calls if call is not None]
+
+
+def _holder(child: ts.Node | None, kind: str, field: str) -> ts.Node | None:
+    """The parent of `child` when it is a `kind` node holding `child` in `field`."""
+    parent = child.parent if child is not None else None
+    if parent is None or parent.type != kind or parent.child_by_field_name(field) != child:
+        return None
+    return parent
+
+
+def _method_call(obj: ts.Node | None) -> ts.Node | None:
+    """The call `<obj>.<method>(...)`, when `obj` is the object of one."""
+    return _holder(_holder(obj, "member_expression", "object"), "call_expression", "function")
+
+
+# --- byte pre-filter -------------------------------------------------------------------
+
+# ASCII bytes that continue a name: the lexer takes the longest name it can, so a name
+# is never followed by one. (Nothing is assumed of the byte before: error recovery can
+# start a name right after a number, as in `0xablog` or `1nconsole`.)
+_NAME_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")
+# The default `sensitive` pattern, and what every match of it holds (in lower case):
+# one of the words, or `key` / `number` right after one of its heads (and a `-` or `_`
+# between them, or not). The filter knows no other pattern: any other list lets every
+# file with a logger through.
+DEFAULT_SENSITIVE = (
+    "pass(word)?|secret|token|api[-_]?key|authorization|cookie|credential|private[-_]?key|"
+    "ssn|card[-_]?number"
+)
+_SENSITIVE_WORDS = (
+    b"pass",
+    b"secret",
+    b"token",
+    b"authorization",
+    b"cookie",
+    b"credential",
+    b"ssn",
+)
+_JOINED_WORDS = ((b"key", (b"api", b"private")), (b"number", (b"card",)))
+# What else a logged argument may be, outside route files: `process.env` (whole, or
+# through `const { env } = process`), a `headers()` / `cookies()` result of
+# `next/headers`.
+_OBJECT_NEEDLES = (b"env", b"next/headers")
+# Non-ASCII letters that Python's case-insensitive matching takes for ASCII ones (the
+# patterns run on names with `re.IGNORECASE`): the dotted capital I and the dotless i
+# for i, the Kelvin sign for k, the long s for s; in UTF-8.
+FOLDS_TO_ASCII = (b"\xc4\xb0", b"\xc4\xb1", b"\xe2\x84\xaa", b"\xc5\xbf")
+# An escape that may spell a letter, a digit, `_`, `-` or `/` in a string's value
+# (`"\x74oken"`, `"to\ken"`); `\n \r \t \b \f \v \0` spell control characters.
+_ESCAPE_MAY_SPELL_NAME = re.compile(rb"\\[ac-eg-mo-qsuw-zA-Z1-9_/-]")
+
+
+@functools.cache
+def _receiver_needles(loggers: tuple[str, ...]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+    """(every receiver name, those holding no other one): a file holding none of the
+    second as a substring holds none of the first as a name."""
+    names = tuple(dict.fromkeys(name.encode("utf-8") for name in (CONSOLE, *loggers)))
+    shortest = tuple(n for n in names if not any(o != n and o in n for o in names))
+    return names, shortest
+
+
+def _holds_name(content: bytes, name: bytes) -> bool:
+    """Whether `name` occurs in `content` other than before more of a name."""
+    at = content.find(name)
+    while at != -1:
+        end = at + len(name)
+        if end == len(content) or content[end] not in _NAME_BYTES:
+            return True
+        at = content.find(name, at + 1)
+    return False
+
+
+def _may_log_sensitive_data(source: SourceFile, ctx: RuleContext, loggers: list[str]) -> bool:
+    """False only when no call of the file can be reported (see the module docstring)."""
+    content = source.content
+    names, shortest = _receiver_needles(tuple(loggers))
+    if not any(name in content for name in shortest):
+        return False
+    if not any(_holds_name(content, name) for name in names):
+        return False
+    if source.is_route_file or ctx.list_option("sensitive") != [DEFAULT_SENSITIVE]:
+        return True
+    if any(needle in content for needle in _OBJECT_NEEDLES):
+        return True
+    if may_hold_default_sensitive_name(content):
+        return True
+    return b"\\" in content and _ESCAPE_MAY_SPELL_NAME.search(content) is not None
+
+
+def may_hold_default_sensitive_name(content: bytes) -> bool:
+    """Whether `content` may spell a name that `DEFAULT_SENSITIVE` matches, in any case
+    (without escapes)."""
+    lowered = content.lower()
+    if any(word in lowered for word in _SENSITIVE_WORDS):
+        return True
+    for tail, heads in _JOINED_WORDS:
+        at = lowered.find(tail)
+        while at != -1:
+            before = lowered[max(0, at - 8) : at]  # `private_` is the longest head
+            if before.endswith(heads) or (
+                before.endswith((b"-", b"_")) and before[:-1].endswith(heads)
+            ):
+                return True
+            at = lowered.find(tail, at + 1)
+    return not content.isascii() and any(letter in content for letter in FOLDS_TO_ASCII)
