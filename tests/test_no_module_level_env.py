@@ -7,7 +7,10 @@ import pytest
 from rule_harness import run_rule_on_source
 
 from nextaudit.analysis.paths import glob_match
+from nextaudit.context import RuleContext
 from nextaudit.findings import Finding
+from nextaudit.registry import default_registry
+from nextaudit.source import SourceFile
 
 RULE = "no-module-level-env"
 ADVICE = "read environment variables inside an async factory function instead"
@@ -112,3 +115,45 @@ def test_deep_nesting_does_not_recurse() -> None:
 )
 def test_glob_match(path: str, globs: list[str], expected: bool) -> None:
     assert glob_match(path, globs) is expected
+
+
+# --- the pre-filter ----------------------------------------------------------------------
+def run_without_tree(code: str, monkeypatch: pytest.MonkeyPatch) -> list[Finding]:
+    """The check on `code` with the tree out of reach: it must not ask for it."""
+    source = SourceFile.from_bytes("/virtual/lib/config.ts", "lib/config.ts", code.encode())
+    monkeypatch.setattr(source, "tree", None)  # any use of the tree now raises
+    rule = default_registry()[RULE]
+    ctx = RuleContext(rule, rule.severity, {}, source)
+    default_registry().file_check(RULE)(source, ctx)
+    return ctx.findings
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "export const port = Number(config.port);\n",
+        "const env = loadConfig();\nexport const port = env.PORT;\n",  # no `process`
+        "export const args = process.argv.slice(2);\n",  # no `env`
+        # A backslash, but none that could spell either word.
+        'export const sep = "\\n";\nexport const p = process.argv;\n',
+    ],
+)
+def test_files_without_env_and_process_never_reach_the_tree(
+    code: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_without_tree(code, monkeypatch) == []
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'export const a = process["\\u0065nv"].A;\n',  # the key spelled with escapes
+        'export const a = process["\\x65nv"].A;\n',
+        'const { "\\u{65}nv": e } = process;\nexport const a = e.A;\n',
+        'import p from "node:pro\\cess";\nexport const a = p.env.A;\n',  # `\c` is a `c`
+        'import { env as e } from "pro\\cess";\nexport const a = e.A;\n',
+    ],
+)
+def test_escapes_that_spell_env_or_process_get_through_the_filter(code: str) -> None:
+    [finding] = findings(code)
+    assert finding.message.startswith("Reads `process.env.A` at module level")

@@ -5,6 +5,11 @@ Every expression that evaluates to the environment object is followed to its one
 from `node:process`), and every reference to an alias of it (`const env = process.env`,
 `const { env } = process`, `import { env } from "node:process"`). An alias is not a read;
 its references are classified like `process.env` itself, so aliases of aliases work too.
+
+Pre-filter: the environment object is always reached through the name `env` (a property,
+a destructured key, an import) taken from something named `process` (the global, or a
+module `process` / `node:process`), so a file whose bytes lack either word, and hold no
+escape that could spell it inside a string (`process["\\u0065nv"]`), is skipped unparsed.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from dataclasses import dataclass
 
 import tree_sitter as ts
 
-from nextaudit.analysis.bindings import is_shadowed
+from nextaudit.analysis import prefilter
+from nextaudit.analysis.bindings import identifiers_named, is_shadowed
 from nextaudit.analysis.imports import import_bindings
 from nextaudit.analysis.paths import glob_match
 from nextaudit.analysis.scopes import is_module_level, runtime_function
@@ -26,6 +32,7 @@ from nextaudit.analysis.syntax import (
     call_arguments,
     member_chain,
     outer,
+    parent_of,
     string_value,
     text,
     unwrap,
@@ -60,39 +67,51 @@ _TESTS = frozenset({"&&", "==", "===", "!=", "!=="})
 _SCOPE_BLOCKS = frozenset({"statement_block", "program", "switch_case"})
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 
-# `process.env` and `process["env"]`; the object and the index are checked in Python.
-_ENV_OBJECTS = """
+# `process.env`, `process["env"]`, and `const { env } = process` / `const { env: { A } }
+# = process` (the object and the index or key are checked in Python). One query, so the
+# tree is walked once; it only runs when an escape could spell `env` (`_env_sources`).
+_ENV_SOURCES = """
 (member_expression property: (property_identifier) @prop (#eq? @prop "env")) @env
 (subscript_expression index: [(string) (template_string)]) @env
-"""
-# Every name a declaration, parameter or pattern binds. `is_shadowed` climbs the tree
-# through `.parent`, which is slow in deep trees, so it only runs for a name the file
-# binds somewhere else as well (`process` as a loop variable, `env` as a parameter).
-_BINDINGS = """
-(variable_declarator name: (identifier) @name)
-(required_parameter pattern: (identifier) @name)
-(optional_parameter pattern: (identifier) @name)
-(arrow_function parameter: (identifier) @name)
-(pair_pattern value: (identifier) @name)
-(array_pattern (identifier) @name)
-(assignment_pattern left: (identifier) @name)
-(rest_pattern (identifier) @name)
-(shorthand_property_identifier_pattern) @name
-(catch_clause parameter: (identifier) @name)
-(for_in_statement left: (identifier) @name)
-(function_declaration name: (identifier) @name)
-(generator_function_declaration name: (identifier) @name)
-(function_expression name: (identifier) @name)
-(generator_function name: (identifier) @name)
-(class_declaration name: (type_identifier) @name)
-"""
-# `const { env } = process`, `const { env: { A } } = process`: filtered in Python.
-_PROCESS_PATTERNS = """
 (variable_declarator
   name: (object_pattern) @pattern
   value: [(identifier) (member_expression) (parenthesized_expression)
           (as_expression) (non_null_expression)] @value)
 """
+# Where an identifier (or the like) declares a name, as (parent type, field); None for
+# any child. `is_shadowed` climbs the tree through `.parent`, which is slow in deep
+# trees, so it only runs for a name the file binds somewhere else as well (`process` as
+# a loop variable, `env` as a parameter).
+_BINDING_PLACES: dict[str, dict[str, str | None]] = {
+    "identifier": {
+        "variable_declarator": "name",
+        "required_parameter": "pattern",
+        "optional_parameter": "pattern",
+        "arrow_function": "parameter",
+        "pair_pattern": "value",
+        "array_pattern": None,
+        "assignment_pattern": "left",
+        "rest_pattern": None,
+        "catch_clause": "parameter",
+        "for_in_statement": "left",
+        "function_declaration": "name",
+        "generator_function_declaration": "name",
+        "function_expression": "name",
+        "generator_function": "name",
+    },
+    "type_identifier": {"class_declaration": "name"},
+}
+_DECLARED_TYPES = frozenset({*_BINDING_PLACES, "shorthand_property_identifier_pattern"})
+_REFERENCE_TYPES = frozenset({"identifier", "shorthand_property_identifier"})
+# The values `_ENV_SOURCES` accepts for a destructuring, and what `unwrap` looks through.
+_PATTERN_VALUES = frozenset(
+    {"identifier", "member_expression", "parenthesized_expression"}
+    | {"as_expression", "non_null_expression"}
+)
+_WRAPPERS = frozenset(
+    {"parenthesized_expression", "as_expression", "non_null_expression"}
+    | {"satisfies_expression", "type_assertion"}
+)
 
 
 @dataclass(frozen=True)
@@ -112,17 +131,39 @@ class _Alias:
     binding: ts.Node
 
 
-@dataclass(frozen=True)
 class _Names:
-    """Names that matter in one file: those bound to the `process` object, and every
-    binding of each declared name (to know when shadowing must be checked)."""
+    """Names that matter in one file: those bound to the `process` object, and where
+    each name the file asks about is declared (to know when shadowing must be checked)."""
 
-    process: frozenset[str]
-    bindings: dict[str, list[ts.Node]]
+    def __init__(self, source: SourceFile, process: frozenset[str]) -> None:
+        self.source = source
+        self.process = process
+        self._bindings: dict[str, list[ts.Node]] = {}
 
     def rebound(self, name: str, besides: ts.Node | None = None) -> bool:
         """Whether `name` is declared somewhere other than at `besides`."""
-        return any(node != besides for node in self.bindings.get(name, ()))
+        bindings = self._bindings.get(name)
+        if bindings is None:
+            bindings = self._bindings[name] = _declarations(self.source, name)
+        return any(node != besides for node in bindings)
+
+
+def _declarations(source: SourceFile, name: str) -> list[ts.Node]:
+    """Every node that declares `name` (a variable, parameter, pattern element, catch or
+    loop variable, function or class name)."""
+    found: list[ts.Node] = []
+    for token in identifiers_named(source, name, types=_DECLARED_TYPES):
+        if token.type == "shorthand_property_identifier_pattern":
+            found.append(token)
+            continue
+        places = _BINDING_PLACES.get(token.type)
+        parent = parent_of(token)
+        if places is None or parent is None or parent.type not in places:
+            continue
+        field = places[parent.type]
+        if field is None or token in parent.children_by_field_name(field):
+            found.append(token)
+    return found
 
 
 # --- naming what is read ---------------------------------------------------------------
@@ -338,10 +379,7 @@ def _file_names(source: SourceFile) -> tuple[_Names, list[ts.Node]]:
             process.add(binding.local)
         elif binding.imported == "env":
             env_bindings.append(binding.node)
-    bindings: dict[str, list[ts.Node]] = {}
-    for node in source.nodes(_BINDINGS, "name"):
-        bindings.setdefault(text(node), []).append(node)
-    return _Names(frozenset(process), bindings), env_bindings
+    return _Names(source, frozenset(process)), env_bindings
 
 
 def _is_process_object(node: ts.Node, names: _Names) -> bool:
@@ -361,8 +399,9 @@ def _is_process_object(node: ts.Node, names: _Names) -> bool:
     return False
 
 
-def _env_expressions(source: SourceFile, names: _Names) -> Iterator[ts.Node]:
-    for node in source.nodes(_ENV_OBJECTS, "env"):
+def _env_expressions(candidates: list[ts.Node], names: _Names) -> Iterator[ts.Node]:
+    """`process.env` and `process["env"]` among `candidates` (see `_env_sources`)."""
+    for node in candidates:
         if node.type == "subscript_expression":
             index = node.child_by_field_name("index")
             if index is None or string_value(index) != "env":
@@ -372,11 +411,16 @@ def _env_expressions(source: SourceFile, names: _Names) -> Iterator[ts.Node]:
             yield node
 
 
-def _destructured_from_process(source: SourceFile, names: _Names) -> Iterator[_Read | _Alias]:
+def _span(node: ts.Node) -> tuple[int, int]:
+    return node.start_byte, node.end_byte
+
+
+def _destructured_from_process(
+    candidates: list[tuple[ts.Node, ts.Node]], names: _Names
+) -> Iterator[_Read | _Alias]:
     """`const { env } = process` (an alias) and `const { env: { A } } = process` (a read
-    of A, reported on the `env` key)."""
-    for match in source.matches(_PROCESS_PATTERNS):
-        pattern, value = match["pattern"][0], match["value"][0]
+    of A, reported on the `env` key), among (pattern, value) `candidates`."""
+    for pattern, value in candidates:
         if not _is_process_object(value, names):
             continue
         for prop in pattern.named_children:
@@ -399,6 +443,83 @@ def _destructured_from_process(source: SourceFile, names: _Names) -> Iterator[_R
                     yield _pattern_read(key, target)
 
 
+_Sources = tuple[list[ts.Node], list[tuple[ts.Node, ts.Node]]]
+
+
+def _env_sources(source: SourceFile) -> _Sources:
+    """The nodes `_ENV_SOURCES` matches, as (`@env` nodes in source order, (`@pattern`,
+    `@value`) pairs of the declarations that destructure an object): those that can
+    name `env`, which the callers then look for.
+
+    Found from the bytes when no escape can spell `env` (a name's text is its bytes, and
+    a string can only hide the word behind `\\x`, `\\u` or octal escapes): each occurrence
+    of the word is looked up in the tree instead of walking all of it. With filters
+    off, the query: tests/test_prefilter.py then checks that both find the same.
+    """
+    if not prefilter.ENABLED or prefilter.may_hide_text(source):
+        matches = list(source.matches(_ENV_SOURCES))
+        expressions = sorted((m["env"][0] for m in matches if "env" in m), key=_span)
+        return expressions, [(m["pattern"][0], m["value"][0]) for m in matches if "pattern" in m]
+    content = source.content
+    root = source.root
+    found: dict[tuple[int, int], ts.Node] = {}
+    patterns: dict[tuple[int, int, int, int], tuple[ts.Node, ts.Node]] = {}
+    start = content.find(b"env")
+    while start != -1:
+        node = root.descendant_for_byte_range(start, start + len(b"env"))
+        if node is not None:
+            _env_occurrence(node, found, patterns)
+        start = content.find(b"env", start + 1)
+    return [found[span] for span in sorted(found)], [patterns[key] for key in sorted(patterns)]
+
+
+def _env_occurrence(
+    node: ts.Node,
+    found: dict[tuple[int, int], ts.Node],
+    patterns: dict[tuple[int, int, int, int], tuple[ts.Node, ts.Node]],
+) -> None:
+    """Record what `_ENV_SOURCES` would match around `node`, the smallest node holding
+    one occurrence of `env`: the member or subscript expression it names, or the
+    destructuring whose key it is (a destructured name, a key, a string key)."""
+    if node.type in ("string_fragment", "escape_sequence"):
+        node = parent_of(node) or node
+    kind = node.type
+    parent = parent_of(node)
+    if parent is None:
+        return
+    prop: ts.Node | None = None
+    if kind == "property_identifier":
+        if parent.type == "member_expression" and node in parent.children_by_field_name("property"):
+            if text(node) == "env":
+                found[_span(parent)] = parent
+            return
+        prop = parent if parent.type == "pair_pattern" else None
+    elif kind in ("string", "template_string"):
+        if parent.type == "subscript_expression" and node in parent.children_by_field_name("index"):
+            found[_span(parent)] = parent
+            return
+        while parent is not None and parent.type in _WRAPPERS:  # `{ [("env")]: e }`
+            parent = parent_of(parent)
+        if parent is not None and parent.type == "computed_property_name":
+            parent = parent_of(parent)
+        prop = parent if parent is not None and parent.type == "pair_pattern" else None
+    elif kind == "shorthand_property_identifier_pattern":
+        prop = parent if parent.type == "object_assignment_pattern" else node
+    pattern = parent_of(prop) if prop is not None else None
+    declarator = parent_of(pattern) if pattern is not None else None
+    if (
+        pattern is None
+        or declarator is None
+        or pattern.type != "object_pattern"
+        or declarator.type != "variable_declarator"
+        or pattern not in declarator.children_by_field_name("name")
+    ):
+        return
+    for value in declarator.children_by_field_name("value"):
+        if value.type in _PATTERN_VALUES:
+            patterns[_span(pattern) + _span(value)] = (pattern, value)
+
+
 def _declaration_scope(binding: ts.Node) -> ts.Node:
     """The block whose statements can see `binding` (the program for imports)."""
     last = binding
@@ -416,13 +537,9 @@ def _references(source: SourceFile, binding: ts.Node, names: _Names) -> list[ts.
         return []  # unicode escapes in a name: rare, and unsafe inside a query string
     scope = _declaration_scope(binding)
     rebound = names.rebound(name, besides=binding)
-    query = (
-        f'((identifier) @ref (#eq? @ref "{name}"))\n'
-        f'((shorthand_property_identifier) @ref (#eq? @ref "{name}"))'
-    )
     return [
         ref
-        for ref in source.nodes(query, "ref", scope)
+        for ref in identifiers_named(source, name, scope, _REFERENCE_TYPES)
         if ref != binding
         and (ref.parent is None or ref.parent.type not in ("import_specifier", "export_specifier"))
         and not (rebound and is_shadowed(ref, name, scope))
@@ -432,14 +549,15 @@ def _references(source: SourceFile, binding: ts.Node, names: _Names) -> list[ts.
 def _env_reads(source: SourceFile) -> list[_Read]:
     """Every read of the environment in the file, each expression once."""
     names, env_imports = _file_names(source)
+    expressions, patterns = _env_sources(source)
     reads: list[_Read] = []
     pending: list[ts.Node] = list(env_imports)  # alias bindings to follow
-    for found in _destructured_from_process(source, names):
+    for found in _destructured_from_process(patterns, names):
         if isinstance(found, _Read):
             reads.append(found)
         else:
             pending.append(found.binding)
-    uses: list[ts.Node] = list(_env_expressions(source, names))
+    uses: list[ts.Node] = list(_env_expressions(expressions, names))
     followed: set[tuple[int, int]] = set()
     seen: set[tuple[int, int]] = set()
     while uses or pending:
@@ -498,7 +616,26 @@ def _is_async(function: ts.Node) -> bool:
     return any(child.type == "async" for child in function.children)
 
 
+def _lacks_env(source: SourceFile) -> bool:
+    """Whether the file cannot reach the environment object (module docstring).
+
+    `env` cannot hide behind a backslash that merely drops out (`\\n` and `\\v` are
+    escapes), `process` can, in a module name: `import p from "pro\\cess"`.
+    """
+    if prefilter.lacks(source, b"env"):
+        return not prefilter.may_hide_text(source)
+    if not prefilter.lacks(source, b"process"):
+        return False
+    content = source.content
+    return b"\\" not in content or (
+        not prefilter.may_hide_text(source) and b"process" not in content.replace(b"\\", b"")
+    )
+
+
 def check(source: SourceFile, ctx: RuleContext) -> None:
+    # No `env` taken from a `process` in the bytes: nothing to read (module docstring).
+    if _lacks_env(source):
+        return
     # A declaration file holds no code that runs, and `allow-files` names the modules
     # (a validated `env.ts`) that are the one place the environment may be read.
     if source.is_declaration_file or glob_match(source.rel_path, ctx.list_option("allow-files")):
