@@ -3,10 +3,21 @@ the loop kinds named in them, generic calls the grammar misparses, deep nesting)
 
 from __future__ import annotations
 
-import pytest
-from rule_harness import run_rule_on_source
+from collections.abc import Sequence
 
+import pytest
+from rule_harness import run_rule_on_source, setting
+
+from nextaudit.analysis.prisma import (
+    DEFAULT_CLIENTS,
+    OPERATIONS,
+    lacks_prisma_calls,
+    operation_words,
+)
+from nextaudit.context import RuleContext
 from nextaudit.findings import Finding
+from nextaudit.registry import default_registry
+from nextaudit.source import SourceFile
 
 LOOP = "prisma-query-in-loop"
 UNBOUNDED = "prisma-unbounded-findmany"
@@ -212,3 +223,76 @@ def test_singleton_rule_survives_deep_nesting() -> None:
     )
     [finding] = run(SINGLETON, code)
     assert (finding.location.line, finding.location.column) == (2, len("  return ") + depth + 1)
+
+
+# --- pre-filters -----------------------------------------------------------------------
+def run_without_tree(
+    rule: str, code: str, options: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> list[Finding]:
+    """The rule's check on `code` with the tree out of reach: it must not ask for it."""
+    source = SourceFile.from_bytes("/virtual/lib/data.ts", "lib/data.ts", code.encode("utf-8"))
+    monkeypatch.setattr(source, "tree", None)  # any use of the tree now raises
+    rule_setting = setting(rule, options)
+    ctx = RuleContext(default_registry()[rule], rule_setting.severity, dict(options), source)
+    default_registry().file_check(rule)(source, ctx)
+    return ctx.findings
+
+
+CLIENT_ONLY = "readReplica.post.findMany();\nfor (const id of ids) client.user.update({ id });\n"
+
+
+@pytest.mark.parametrize(
+    ("rule", "clients", "line"),
+    [(UNBOUNDED, ["readReplica"], 1), (LOOP, ["client"], 2), (LOOP, ["other", "client"], 2)],
+)
+def test_prisma_filters_take_their_needles_from_the_clients_option(
+    rule: str, clients: list[str], line: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With the option, the file holds a call; with the defaults (`prisma`, `db`, `tx`),
+    # whose names it never spells, the check stops before it asks for the tree.
+    [finding] = run_rule_on_source(rule, CLIENT_ONLY, "lib/data.ts", {"clients": clients})
+    assert finding.location.line == line
+    assert run_without_tree(rule, CLIENT_ONLY, {}, monkeypatch) == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "code", "options"),
+    [
+        # No client names at all: no receiver can match.
+        (UNBOUNDED, "prisma.post.findMany();\n", {"clients": []}),
+        (LOOP, "for (const x of xs) prisma.post.update({});\n", {"clients": []}),
+        # A client, but no operation of the rule.
+        (UNBOUNDED, "prisma.post.findFirst();\n", {}),
+        (LOOP, "for (const x of xs) prisma.post.save();\n", {}),
+        # No `PrismaClient` spelled, and no escape that could spell it.
+        (SINGLETON, 'import { Client } from "pg";\nexport const db = new Client();\n', {}),
+    ],
+)
+def test_files_the_filters_rule_out_never_reach_the_tree(
+    rule: str, code: str, options: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_without_tree(rule, code, options, monkeypatch) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "clients", "operations", "lacks"),
+    [
+        ("ctx.db.user.findMany()", DEFAULT_CLIENTS, OPERATIONS, False),
+        ("getPrisma().user.createManyAndReturn()", ["getPrisma"], OPERATIONS, False),
+        ("getPrisma().user.createManyAndReturn()", DEFAULT_CLIENTS, OPERATIONS, True),
+        ("prisma.user.findUnique()", DEFAULT_CLIENTS, frozenset({"findMany"}), True),
+        ("prisma.$queryRawUnsafe(q)", ["prisma"], OPERATIONS, False),
+        ("prisma.user.findMany()", [], OPERATIONS, True),
+    ],
+)
+def test_lacks_prisma_calls(
+    code: str, clients: Sequence[str], operations: frozenset[str], lacks: bool
+) -> None:
+    source = SourceFile.from_bytes("/virtual/a.ts", "a.ts", code.encode("utf-8"))
+    assert lacks_prisma_calls(source, clients, operations) is lacks
+
+
+def test_operation_words_find_every_operation() -> None:
+    words = operation_words()
+    assert all(any(word.decode() in op for word in words) for op in OPERATIONS)
+    assert len(words) < len(OPERATIONS)  # `create` also finds createMany...

@@ -1,18 +1,32 @@
 """prisma-query-in-loop: a Prisma query repeated per element of a loop or array callback
-(the N+1 pattern), unless the repeated calls are batched into one `$transaction([...])`."""
+(the N+1 pattern), unless the repeated calls are batched into one `$transaction([...])`.
+
+Pre-filter: a Prisma call spells, as written, the name of its client (the last name of
+its receiver, one of option `clients`) and of its operation, so a file whose bytes hold
+no client name or no operation name has no Prisma call and is skipped unparsed.
+"""
 
 from __future__ import annotations
 
 import tree_sitter as ts
 
+from nextaudit.analysis import prefilter
+from nextaudit.analysis.bindings import identifiers_named
 from nextaudit.analysis.flow import Iteration, iteration_context
-from nextaudit.analysis.prisma import PrismaCall, is_transaction_call, prisma_callee, prisma_calls
+from nextaudit.analysis.prisma import (
+    PrismaCall,
+    is_transaction_call,
+    lacks_prisma_calls,
+    prisma_callee,
+    prisma_calls,
+)
 from nextaudit.analysis.syntax import (
     FUNCTION_TYPES,
     ancestors,
     call_arguments,
     callee_name,
     outer,
+    parent_of,
     text,
     unwrap,
 )
@@ -20,6 +34,9 @@ from nextaudit.context import RuleContext
 from nextaudit.source import SourceFile
 
 _DECLARATORS = "(variable_declarator name: (identifier) @name value: (_) @value)"
+_TRANSACTION = "$transaction"
+# With filters off, the calls are found with this query, as before they were found from
+# the bytes; tests/test_prefilter.py runs the rule both ways and demands the same findings.
 _TRANSACTIONS = (
     "(call_expression function: (member_expression property: (property_identifier) @p"
     ' (#eq? @p "$transaction"))) @call'
@@ -99,7 +116,7 @@ def _transaction_names(source: SourceFile) -> dict[str, list[ts.Node]]:
     (`const all = [...deletes, ...creates]; $transaction(all)`)."""
     scopes: dict[str, list[ts.Node]] = {}
     arrays: dict[str, ts.Node] | None = None
-    for call in source.nodes(_TRANSACTIONS, "call"):
+    for call in _transaction_calls(source):
         arguments = call_arguments(call)
         if not arguments:
             continue
@@ -121,6 +138,28 @@ def _transaction_names(source: SourceFile) -> dict[str, list[ts.Node]]:
             if name in arrays:
                 pending.extend(_element_names(arrays[name]))
     return scopes
+
+
+def _transaction_calls(source: SourceFile) -> list[ts.Node]:
+    """`<x>.$transaction(...)` calls, in source order: found from the names spelling
+    `$transaction` (`identifiers_named`), not by walking the tree."""
+    if not prefilter.ENABLED:
+        return source.nodes(_TRANSACTIONS, "call")
+    calls: list[ts.Node] = []
+    for name in identifiers_named(source, _TRANSACTION, types=("property_identifier",)):
+        member = parent_of(name)
+        if member is None or member.type != "member_expression":
+            continue
+        if name not in member.children_by_field_name("property"):
+            continue
+        call = parent_of(member)
+        if (
+            call is not None
+            and call.type == "call_expression"
+            and member in call.children_by_field_name("function")
+        ):
+            calls.append(call)
+    return sorted(calls, key=lambda call: (call.start_byte, call.end_byte))
 
 
 def _outermost_function(node: ts.Node) -> ts.Node | None:
@@ -197,8 +236,12 @@ def _is_batched(call: ts.Node, iteration: Iteration, batched: dict[str, list[ts.
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
+    clients = ctx.list_option("clients")
+    # No client or no operation spelled in the bytes: no Prisma call (module docstring).
+    if lacks_prisma_calls(source, clients):
+        return
     batched: dict[str, list[ts.Node]] | None = None  # computed once, for the first call in a loop
-    for found in prisma_calls(source, ctx.list_option("clients")):
+    for found in prisma_calls(source, clients):
         iteration = iteration_context(found.call)
         if iteration is None:
             continue

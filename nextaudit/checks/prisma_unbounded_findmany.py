@@ -1,13 +1,21 @@
-"""prisma-unbounded-findmany: `findMany()` / `findMany({...})` without a `take`."""
+"""prisma-unbounded-findmany: `findMany()` / `findMany({...})` without a `take`.
+
+Pre-filter: such a call spells, as written, `findMany` and the name of its client (the
+last name of its receiver, one of option `clients`), so a file whose bytes lack either
+has none and is skipped unparsed.
+"""
 
 from __future__ import annotations
 
 import tree_sitter as ts
 
-from nextaudit.analysis.prisma import PrismaCall, prisma_calls
+from nextaudit.analysis.prisma import PrismaCall, lacks_prisma_calls, prisma_calls
 from nextaudit.analysis.syntax import call_arguments, string_value, text, unwrap
 from nextaudit.context import RuleContext
 from nextaudit.source import SourceFile
+
+_FIND_MANY = "findMany"
+_OPERATIONS = frozenset({_FIND_MANY})
 
 
 def _key_name(key: ts.Node) -> str | None:
@@ -78,6 +86,12 @@ def _unbounded(found: PrismaCall) -> bool:
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    for found in prisma_calls(source, ctx.list_option("clients")):
-        if found.operation == "findMany" and _unbounded(found):
+    clients = ctx.list_option("clients")
+    # No `findMany` or no client spelled in the bytes: no such call (module docstring).
+    if lacks_prisma_calls(source, clients, _OPERATIONS):
+        return
+    # Every operation, not just `findMany`: the calls are then found once per file for
+    # this rule and prisma-query-in-loop (same `clients`), not once for each.
+    for found in prisma_calls(source, clients):
+        if found.operation == _FIND_MANY and _unbounded(found):
             ctx.report(found.call, query=f"{found.client}.{found.model}.findMany")
