@@ -296,3 +296,16 @@ def test_operation_words_find_every_operation() -> None:
     words = operation_words()
     assert all(any(word.decode() in op for word in words) for op in OPERATIONS)
     assert len(words) < len(OPERATIONS)  # `create` also finds createMany...
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'import { "Prisma\\u0043lient" as Client } from "@prisma/client";\n',
+        'import { "Prisma\\Client" as Client } from "@prisma/client";\n',
+    ],
+)
+def test_singleton_filter_lets_escaped_import_names_through(code: str) -> None:
+    # The import names the constructor only through an escape (`\C` is a `C`).
+    [finding] = run(SINGLETON, code + "export const db = new Client();\n")
+    assert finding.location.line == 2

@@ -5,6 +5,12 @@ standard Next.js pattern), else every hot reload opens another pool. Inside a fu
 the new client must be stored where the next call finds it: on a `globalThis`/`global`
 member, in a module-level variable (or a member of one, or `this.x` in a static method),
 directly or through a local variable or a same-file factory whose call is stored so.
+
+Pre-filter: every form this rule knows (`new PrismaClient`, `new X.PrismaClient`, an
+import or require renaming it) spells the name `PrismaClient`, so a file whose bytes do
+not is skipped unparsed, unless an escape could spell it in an imported name
+(`import { "Prisma\\u0043lient" as PC }`, or `"Prisma\\Client"`: a backslash before a
+letter that starts no escape sequence just drops out).
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ from dataclasses import dataclass, field
 
 import tree_sitter as ts
 
-from nextaudit.analysis.bindings import declared_in_statements, is_shadowed
+from nextaudit.analysis import prefilter
+from nextaudit.analysis.bindings import declared_in_statements, identifiers_named, is_shadowed
 from nextaudit.analysis.imports import import_bindings
 from nextaudit.analysis.scopes import is_iife, runtime_function
 from nextaudit.analysis.syntax import (
@@ -30,21 +37,26 @@ from nextaudit.context import RuleContext
 from nextaudit.source import SourceFile
 
 CONSTRUCTOR = "PrismaClient"
+_CONSTRUCTOR_BYTES = CONSTRUCTOR.encode("utf-8")
 GLOBAL_OBJECTS = frozenset({"globalThis", "global"})
 # How many factory hops (`create()` returning the client, called from `get()`, ...)
 # are followed before giving up; real singletons use one, rarely two.
 MAX_DEPTH = 4
 
-_NEWS = "(new_expression constructor: (_) @ctor) @new"
-_DECLARATORS = "(variable_declarator name: (identifier) @name value: (_) @value) @decl"
-_IDENTIFIER_CALLS = "(call_expression function: (identifier) @fn) @call"
-_IDENTIFIERS = "(identifier) @id"
-_ASSIGNMENTS = """
+# What the rule asks of a file, as one query (one walk, and one compilation instead of
+# six: compiling a pattern costs milliseconds, a good part of a run that has only a few
+# files to look at): `new X()`, `const x = value`, `f()`, `x = value` (also `x ??= value`),
+# `a ?? b` / `a || b` and `c ? a : b`. Each match is told apart by its capture names, or
+# for the last two by its node type.
+_FACTS = """
+(new_expression constructor: (_) @ctor) @new
+(variable_declarator name: (identifier) @name value: (_) @value) @decl
+(call_expression function: (identifier) @fn) @call
 [(assignment_expression left: (_) @left right: (_) @right)
  (augmented_assignment_expression left: (_) @left right: (_) @right)] @assign
+(binary_expression left: (_) @left operator: ["??" "||"] right: (_) @right) @either
+(ternary_expression consequence: (_) @left alternative: (_) @right) @either
 """
-_FALLBACKS = '(binary_expression left: (_) @left operator: ["??" "||"] right: (_) @right) @either'
-_TERNARIES = "(ternary_expression consequence: (_) @left alternative: (_) @right) @either"
 _ASSIGNMENT_TYPES = ("assignment_expression", "augmented_assignment_expression")
 _MODULE_LEVEL = (
     "at module level is not cached on `globalThis`, so every hot reload opens another"
@@ -53,11 +65,47 @@ _MODULE_LEVEL = (
 _PER_CALL = "inside a function opens another connection pool on every call"
 
 
+Match = dict[str, list[ts.Node]]
+
+
+@dataclass
+class _Facts:
+    """The matches of `_FACTS` in one file, by pattern, each list in the order the
+    pattern's own query would give (calls in source order)."""
+
+    news: list[Match] = field(default_factory=list)
+    declarators: list[Match] = field(default_factory=list)
+    calls: list[ts.Node] = field(default_factory=list)
+    assignments: list[Match] = field(default_factory=list)
+    fallbacks: list[Match] = field(default_factory=list)
+    ternaries: list[Match] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, source: SourceFile) -> _Facts:
+        facts = cls()
+        for match in source.matches(_FACTS):
+            if "new" in match:
+                facts.news.append(match)
+            elif "decl" in match:
+                facts.declarators.append(match)
+            elif "call" in match:
+                facts.calls.append(match["call"][0])
+            elif "assign" in match:
+                facts.assignments.append(match)
+            elif match["either"][0].type == "binary_expression":
+                facts.fallbacks.append(match)
+            else:
+                facts.ternaries.append(match)
+        facts.calls.sort(key=lambda call: (call.start_byte, call.end_byte))
+        return facts
+
+
 @dataclass
 class _Module:
     """What one file says about its Prisma clients."""
 
     source: SourceFile
+    facts: _Facts
     globals: frozenset[str]
     news: list[ts.Node]
     client_names: set[str] = field(default_factory=set)
@@ -170,8 +218,8 @@ class _Module:
         if body is None:
             return False
         name = text(variable)
-        for use in self.source.nodes(_IDENTIFIERS, "id", body):
-            if use == variable or text(use) != name:
+        for use in identifiers_named(self.source, name, body):
+            if use == variable:
                 continue
             value, falls_back = self.climb(use)
             parent = value.parent
@@ -210,11 +258,7 @@ class _Module:
     def calls_are_stored(self, name: str, depth: int) -> bool:
         """`name` is called in this file, and every call keeps its result: one call
         from a request handler is enough to create a client per request."""
-        calls = [
-            call
-            for call in self.source.nodes(_IDENTIFIER_CALLS, "call")
-            if _callee_text(call) == name
-        ]
+        calls = [call for call in self.facts.calls if _callee_text(call) == name]
         return bool(calls) and all(self.is_stored(call, depth) for call in calls)
 
     def runs_once(self, function: ts.Node | None) -> bool:
@@ -230,7 +274,7 @@ class _Module:
         assigned to, and named functions that create one (a factory, or a builder that
         wires a replica into the client it returns), followed through their calls."""
         self.client_names.update(clients)
-        calls = self.source.nodes(_IDENTIFIER_CALLS, "call")
+        calls = self.facts.calls
         producers = list(self.news)
         for _ in range(MAX_DEPTH):
             next_producers: list[ts.Node] = []
@@ -251,11 +295,11 @@ class _Module:
         global member (`globalForPrisma.prisma = prisma`, `globalThis.prisma ??= new
         PrismaClient()`), or a `??`/`||`/ternary fallback between a global member and
         a client (`globalForPrisma.prisma ?? new PrismaClient()`)."""
-        for match in self.source.matches(_ASSIGNMENTS):
+        for match in self.facts.assignments:
             if self.is_global_member(match["left"][0]) and self.involves_client(match["right"][0]):
                 return True
-        for pattern in (_FALLBACKS, _TERNARIES):
-            for match in self.source.matches(pattern):
+        for matches in (self.facts.fallbacks, self.facts.ternaries):
+            for match in matches:
                 left, right = match["left"][0], match["right"][0]
                 if self.is_global_member(left) and self.involves_client(right):
                     return True
@@ -380,6 +424,18 @@ def _holder_name(value: ts.Node) -> str | None:
     return text(unwrap(target))
 
 
+def _lacks_constructor(source: SourceFile) -> bool:
+    """Whether no import, require or `new` in the file can name `PrismaClient`."""
+    if not prefilter.lacks(source, _CONSTRUCTOR_BYTES):
+        return False
+    content = source.content
+    if b"\\" not in content:
+        return True
+    return not prefilter.may_hide_text(source) and (
+        _CONSTRUCTOR_BYTES not in content.replace(b"\\", b"")
+    )
+
+
 def _constructor_names(source: SourceFile) -> frozenset[str]:
     """`PrismaClient` and its local aliases, from `@prisma/client` or a custom output
     (`import { PrismaClient as PC } from "@/generated/prisma"`)."""
@@ -396,11 +452,11 @@ def _is_client_constructor(constructor: ts.Node, names: frozenset[str]) -> bool:
     return False
 
 
-def _global_aliases(source: SourceFile) -> frozenset[str]:
+def _global_aliases(facts: _Facts) -> frozenset[str]:
     """Module-level names for the global object:
     `const globalForPrisma = globalThis as unknown as { prisma?: PrismaClient }`."""
     names = set(GLOBAL_OBJECTS)
-    for match in source.matches(_DECLARATORS):
+    for match in facts.declarators:
         value = unwrap(match["value"][0])
         if (
             value.type == "identifier"
@@ -413,23 +469,22 @@ def _global_aliases(source: SourceFile) -> frozenset[str]:
 
 def _analyse(source: SourceFile, clients: Collection[str]) -> _Module | None:
     names = _constructor_names(source)
+    facts = _Facts.of(source)
     news = [
-        match["new"][0]
-        for match in source.matches(_NEWS)
-        if _is_client_constructor(match["ctor"][0], names)
+        match["new"][0] for match in facts.news if _is_client_constructor(match["ctor"][0], names)
     ]
     if not news:
         return None
-    module = _Module(source, _global_aliases(source), news)
+    module = _Module(source, facts, _global_aliases(facts), news)
     module.collect_client_names(clients)
     module.caches = module.find_cache()
     return module
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    # Every form this rule knows (`new PrismaClient`, `new X.PrismaClient`, an import or
-    # require renaming it) spells the name out: files without it are skipped unparsed.
-    if source.is_declaration_file or CONSTRUCTOR.encode() not in source.content:
+    # No `PrismaClient` spelled in the bytes: no client to judge (module docstring). The
+    # bytes first: the file's name costs more to look at, and most files stop here.
+    if _lacks_constructor(source) or source.is_declaration_file:
         return
     module = _analyse(source, ctx.list_option("clients"))
     if module is None:
