@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 from rule_harness import run_rule_on_source
 
+from nextaudit.context import RuleContext
 from nextaudit.findings import Finding
+from nextaudit.registry import default_registry
+from nextaudit.source import SourceFile
 
 RULE = "no-unsafe-raw-sql"
 
@@ -137,3 +140,19 @@ def test_deep_nesting_does_not_recurse() -> None:
     depth = 3000
     code = "prisma.$queryRawUnsafe(" + "(" * depth + "input" + ")" * depth + ");\n"
     assert len(findings(code)) == 1
+
+
+# --- the pre-filter ----------------------------------------------------------------------
+def test_files_without_raw_never_reach_the_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    code = "export const rows = await prisma.user.findMany({ where: { id } });\n"
+    source = SourceFile.from_bytes("/virtual/lib/q.ts", "lib/q.ts", code.encode("utf-8"))
+    monkeypatch.setattr(source, "tree", None)  # any use of the tree now raises
+    rule = default_registry()[RULE]
+    ctx = RuleContext(rule, rule.severity, {}, source)
+    default_registry().file_check(RULE)(source, ctx)
+    assert ctx.findings == []
+
+
+def test_words_that_only_contain_raw_are_not_calls() -> None:
+    code = "const raw = drawRaw(rawInput);\nwithdraw(raw);\nx.rawQuery(raw);\nraw(input);\n"
+    assert findings(code) == []

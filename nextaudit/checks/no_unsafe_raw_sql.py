@@ -9,6 +9,11 @@ Three shapes, each on any receiver (`prisma.`, `tx.`, `this.db.`, `getPrisma().`
 "Constant" is decided by a small evaluator over the argument: literals, literal-only
 templates and `+` chains, `?:` between constants, numeric coercions, and names and
 same-file functions that only ever produce such values.
+
+Pre-filter: each shape names its method as written (`$queryRaw...`, `$executeRaw...`,
+`.raw`: the text of an identifier is its bytes, an escape in it is no longer that name),
+so a file whose bytes hold neither `Raw` nor `raw` is skipped unparsed; in the others
+the calls are found from the tokens that spell the methods, not by walking the tree.
 """
 
 from __future__ import annotations
@@ -18,7 +23,12 @@ from dataclasses import dataclass
 
 import tree_sitter as ts
 
-from nextaudit.analysis.bindings import declared_in_statements, declaring_scope
+from nextaudit.analysis import prefilter
+from nextaudit.analysis.bindings import (
+    declared_in_statements,
+    declaring_scope,
+    identifiers_named,
+)
 from nextaudit.analysis.flow import owning_function
 from nextaudit.analysis.imports import import_bindings
 from nextaudit.analysis.syntax import (
@@ -28,12 +38,25 @@ from nextaudit.analysis.syntax import (
     function_parameters,
     member_chain,
     parameter_pattern,
+    parent_of,
     text,
     unwrap,
 )
 from nextaudit.context import RuleContext
 from nextaudit.source import SourceFile
 
+# `$queryRaw(...)`, `x.$executeRawUnsafe(...)`, `await x.$queryRaw<T>(...)` (tree-sitter
+# parses the last as a call of `await x.$queryRaw`), and the same with `.raw(...)`.
+_PRISMA_RAW_METHODS = frozenset(
+    {"$queryRaw", "$executeRaw", "$queryRawUnsafe", "$executeRawUnsafe"}
+)
+_METHOD_NAMES = frozenset({"identifier", "property_identifier"})
+_PROPERTY_NAMES = frozenset({"property_identifier"})
+_RAW_HELPER = "raw"
+_RAW_HELPERS = frozenset({_RAW_HELPER})
+# With filters off, the calls are found by walking the tree with these queries, as they
+# were before they were found from the bytes; tests/test_prefilter.py runs the rule both
+# ways and demands the same findings.
 _PRISMA_RAW_CALLS = """
 (call_expression
   function: [
@@ -97,14 +120,60 @@ _CALLED_MESSAGE = (
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    content = source.content
-    if b"Raw" not in content and b"raw" not in content:
+    # No method of the rule spelled in the bytes: no call to judge (module docstring).
+    # (`Raw` is in both Prisma words: two scans of the bytes instead of three.)
+    if prefilter.lacks(source, b"Raw", _RAW_HELPER.encode()):
         return
     evaluator = _Evaluator(source)
-    for call in source.nodes(_PRISMA_RAW_CALLS, "call"):
+    if prefilter.ENABLED:
+        raw_calls = _calls_of(source, _PRISMA_RAW_METHODS, bare=True)
+        helper_calls = _calls_of(source, _RAW_HELPERS, bare=False)
+    else:
+        raw_calls = source.nodes(_PRISMA_RAW_CALLS, "call")
+        helper_calls = source.nodes(_RAW_HELPER_CALLS, "call")
+    for call in raw_calls:
         _check_prisma_raw_call(ctx, evaluator, call)
-    for call in source.nodes(_RAW_HELPER_CALLS, "call"):
+    for call in helper_calls:
         _check_raw_helper_call(ctx, evaluator, call)
+
+
+def _calls_of(source: SourceFile, methods: frozenset[str], *, bare: bool) -> list[ts.Node]:
+    """Calls of `methods`, in source order: `x.m(...)`, `await x.m<T>(...)` (a call of
+    `await x.m` to tree-sitter), and with `bare` also `m(...)`. Found from the names
+    that spell the methods (`identifiers_named`), not by walking the tree."""
+    kinds = _METHOD_NAMES if bare else _PROPERTY_NAMES
+    calls: list[ts.Node] = []
+    for method in sorted(methods):
+        for name in identifiers_named(source, method, types=kinds):
+            call = _call_of_method(name)
+            if call is not None:
+                calls.append(call)
+    return sorted(calls, key=lambda call: (call.start_byte, call.end_byte))
+
+
+def _call_of_method(method: ts.Node) -> ts.Node | None:
+    """The call whose callee names `method` as one of the shapes of `_calls_of`."""
+    parent = parent_of(method)
+    if parent is None:
+        return None
+    if method.type == "identifier":  # `$queryRaw(...)`
+        called = parent if parent.type == "call_expression" else None
+        return called if called is not None and _is_callee(called, method) else None
+    if parent.type != "member_expression" or method not in parent.children_by_field_name(
+        "property"
+    ):
+        return None
+    function = parent
+    holder = parent_of(parent)
+    if holder is not None and holder.type == "await_expression":
+        function, holder = holder, parent_of(holder)
+    if holder is None or holder.type != "call_expression" or not _is_callee(holder, function):
+        return None
+    return holder
+
+
+def _is_callee(call: ts.Node, node: ts.Node) -> bool:
+    return node in call.children_by_field_name("function")
 
 
 def _check_prisma_raw_call(ctx: RuleContext, evaluator: _Evaluator, call: ts.Node) -> None:
