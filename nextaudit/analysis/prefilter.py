@@ -10,8 +10,11 @@ anything in a file, the filter lets the file through. `tests/test_prefilter.py` 
 every rule over every fixture with the filters on and off and demands the same
 findings; `ENABLED = False` turns them all off (that test's switch).
 
-Escapes: a string value can spell a letter as `\\u0067`; a filter on the text of a
-string literal must also let through files with such escapes (`may_hide_text`).
+Escapes: a string's value is not its bytes. `\\u0067`, `\\x67` and `\\147` spell any
+letter (`may_hide_text`); a backslash before a character that starts no escape drops
+out (`"g\\pt"` is "gpt"), and so does a backslash before a line break. A filter on
+text a string literal may hold uses `lacks_text` / `lacks_text_match`, which allow
+for all three.
 """
 
 from __future__ import annotations
@@ -52,6 +55,40 @@ def lacks_any(source: SourceFile, needles: Iterable[str]) -> bool:
 def lacks_match(source: SourceFile, pattern: re.Pattern[bytes]) -> bool:
     """True when filtering is on and `pattern` matches nowhere in the file's bytes."""
     return ENABLED and pattern.search(source.content) is None
+
+
+def lacks_text(source: SourceFile, *needles: bytes) -> bool:
+    """`lacks` for text that may sit in a string literal's value (a module name, a
+    quoted key): none of `needles` in the bytes, nor in the bytes as escapes that
+    only drop a backslash read them, and no escape that can spell a letter."""
+    if not lacks(source, *needles):
+        return False
+    unescaped = _unescaped(source)
+    if unescaped is None:
+        return False
+    return not any(needle in unescaped for needle in needles)
+
+
+def lacks_text_match(source: SourceFile, pattern: re.Pattern[bytes]) -> bool:
+    """`lacks_match` for text that may sit in a string literal's value (`lacks_text`)."""
+    if not lacks_match(source, pattern):
+        return False
+    unescaped = _unescaped(source)
+    return unescaped is not None and pattern.search(unescaped) is None
+
+
+def _unescaped(source: SourceFile) -> bytes | None:
+    """The bytes with every backslash that could drop out of a string's value
+    dropped (with the line break after it: a line continuation); None when an escape
+    could spell any letter, and no reading of the bytes is safe."""
+    content = source.content
+    if b"\\" not in content:
+        return content
+    if may_hide_text(source):
+        return None
+    for continuation in (b"\\\r\n", b"\\\n", "\\\u2028".encode(), "\\\u2029".encode()):
+        content = content.replace(continuation, b"")
+    return content.replace(b"\\", b"")
 
 
 def may_hide_text(source: SourceFile) -> bool:

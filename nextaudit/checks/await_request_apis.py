@@ -24,7 +24,7 @@ import tree_sitter as ts
 
 from nextaudit.analysis.bindings import identifiers_named, is_shadowed, scope_declares
 from nextaudit.analysis.imports import import_bindings
-from nextaudit.analysis.prefilter import lacks, may_hide_text
+from nextaudit.analysis.prefilter import lacks_text
 from nextaudit.analysis.syntax import (
     FUNCTION_TYPES,
     ancestors,
@@ -439,7 +439,7 @@ def _api_calls(
 def check(source: SourceFile, ctx: RuleContext) -> None:
     # Every way to reach the APIs spells the module name in a string: skip the rest of
     # the files before running any query.
-    if lacks(source, MODULE.encode("ascii")) and not may_hide_text(source):
+    if lacks_text(source, MODULE.encode("ascii")):
         return
     bindings = _request_bindings(source)
     for call, callee in _api_calls(source, bindings):

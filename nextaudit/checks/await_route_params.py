@@ -26,7 +26,7 @@ from nextaudit.analysis.nextjs import (
     page_component,
     route_handlers,
 )
-from nextaudit.analysis.prefilter import lacks, may_hide_text
+from nextaudit.analysis.prefilter import lacks_text
 from nextaudit.analysis.syntax import (
     function_parameters,
     member_chain,
@@ -395,9 +395,7 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
     # Every finding reads a promise found under the key `params` or `searchParams`
     # (both end in `arams`); only a string key (`props["p\x61rams"]`) can spell it
     # otherwise. A route file's promises come from its handlers alone.
-    if (lacks(source, b"arams") and not may_hide_text(source)) or (
-        route and lacks_handlers(source)
-    ):
+    if lacks_text(source, b"arams") or (route and lacks_handlers(source)):
         return
     fix = _fix(source)
     reported: set[tuple[int, int]] = set()

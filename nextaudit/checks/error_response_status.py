@@ -16,7 +16,7 @@ import tree_sitter as ts
 from nextaudit.analysis.bindings import identifiers_named
 from nextaudit.analysis.imports import names_imported_from
 from nextaudit.analysis.nextjs import is_route_file
-from nextaudit.analysis.prefilter import lacks, may_hide_text
+from nextaudit.analysis.prefilter import lacks_text
 from nextaudit.analysis.syntax import (
     FUNCTION_TYPES,
     call_arguments,
@@ -191,7 +191,7 @@ def _responses(source: SourceFile, classes: set[str]) -> list[tuple[ts.Node, str
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    if not is_route_file(source) or (lacks(source, b"Response") and not may_hide_text(source)):
+    if not is_route_file(source) or lacks_text(source, b"Response"):
         return
     classes = _response_classes(source)
     for response, class_name in _responses(source, classes):

@@ -617,19 +617,10 @@ def _is_async(function: ts.Node) -> bool:
 
 
 def _lacks_env(source: SourceFile) -> bool:
-    """Whether the file cannot reach the environment object (module docstring).
-
-    `env` cannot hide behind a backslash that merely drops out (`\\n` and `\\v` are
-    escapes), `process` can, in a module name: `import p from "pro\\cess"`.
-    """
-    if prefilter.lacks(source, b"env"):
-        return not prefilter.may_hide_text(source)
-    if not prefilter.lacks(source, b"process"):
-        return False
-    content = source.content
-    return b"\\" not in content or (
-        not prefilter.may_hide_text(source) and b"process" not in content.replace(b"\\", b"")
-    )
+    """Whether the file cannot reach the environment object (module docstring): both
+    names are needed, and either may sit in a string (`process["env"]`, a module name
+    `"pro\\cess"`, a key split by a line continuation), so escapes are allowed for."""
+    return prefilter.lacks_text(source, b"env") or prefilter.lacks_text(source, b"process")
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:

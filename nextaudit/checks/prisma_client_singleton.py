@@ -426,14 +426,7 @@ def _holder_name(value: ts.Node) -> str | None:
 
 def _lacks_constructor(source: SourceFile) -> bool:
     """Whether no import, require or `new` in the file can name `PrismaClient`."""
-    if not prefilter.lacks(source, _CONSTRUCTOR_BYTES):
-        return False
-    content = source.content
-    if b"\\" not in content:
-        return True
-    return not prefilter.may_hide_text(source) and (
-        _CONSTRUCTOR_BYTES not in content.replace(b"\\", b"")
-    )
+    return prefilter.lacks_text(source, _CONSTRUCTOR_BYTES)
 
 
 def _constructor_names(source: SourceFile) -> frozenset[str]:
