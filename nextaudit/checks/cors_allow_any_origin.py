@@ -8,6 +8,11 @@ A header is "set" in four shapes, each with its own notion of "beside it":
 - tuple `new Headers([["Access-Control-Allow-Origin", "*"]])`: the same tuple list;
 - key/value entry `{ key: "Access-Control-Allow-Origin", value: "*" }` (next.config
   `headers()`): the same `headers: [...]` array.
+
+Byte pre-filter: a finding needs a string literal whose only part is the origin header's
+name (no escape), which lower-cases to `access-control-allow-origin` only if its bytes do
+(no non-ASCII letter lower-cases to one of the name's), so a file whose lower-cased
+bytes lack that name has nothing to report.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import PurePosixPath
 
 import tree_sitter as ts
 
+from nextaudit.analysis import prefilter
 from nextaudit.analysis.bindings import const_value
 from nextaudit.analysis.flow import owning_function
 from nextaudit.analysis.syntax import call_arguments, string_value, text, unwrap
@@ -215,6 +221,8 @@ def _is_test_file(rel_path: str) -> bool:
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
+    if prefilter.ENABLED and ORIGIN.encode("ascii") not in source.content.lower():
+        return
     if source.is_declaration_file or _is_test_file(source.rel_path):
         return
     settings = _settings(source)
