@@ -1,15 +1,23 @@
-"""no-explicit-any: every `any` keyword in a type position."""
+"""no-explicit-any: every `any` keyword in a type position.
+
+Byte pre-filter: the keyword's node is spelled `any` in the file's bytes (an escaped
+spelling is an identifier, not the keyword), so the nodes are found at the occurrences
+of that word (a file without one has none), instead of by a query over the whole tree.
+"""
 
 from __future__ import annotations
 
 import tree_sitter as ts
 
+from nextaudit.analysis import prefilter
+from nextaudit.analysis.bindings import identifiers_named
 from nextaudit.context import RuleContext
 from nextaudit.source import SourceFile
 
 # `any` only ever parses as a predefined_type in a type position; identifiers,
 # properties and strings spelled "any" are other node types.
 _ANY = '((predefined_type) @any (#eq? @any "any"))'
+_PREDEFINED_TYPE = frozenset({"predefined_type"})
 _ARRAY_GENERICS = frozenset({"Array", "ReadonlyArray"})
 
 
@@ -42,9 +50,18 @@ def _is_rest_array_element(node: ts.Node) -> bool:
     return pattern is not None and pattern.type == "rest_pattern"
 
 
+def any_keywords(source: SourceFile) -> list[ts.Node]:
+    """What `_ANY` captures, in source order: the `predefined_type` node at each
+    occurrence of `any` in the bytes (O(depth) each, in C, where the query walks every
+    node of the tree). The query runs when the pre-filters are off."""
+    if not prefilter.ENABLED:
+        return source.nodes(_ANY, "any")
+    return identifiers_named(source, "any", types=_PREDEFINED_TYPE)
+
+
 def check(source: SourceFile, ctx: RuleContext) -> None:
     ignore_rest_args = ctx.bool_option("ignore-rest-args")
-    for node in source.nodes(_ANY, "any"):
+    for node in any_keywords(source):
         if ignore_rest_args and _is_rest_array_element(node):
             continue
         ctx.report(node)
