@@ -8,15 +8,22 @@ Three shapes are flagged:
   Text Completions, so the receiver must be known);
 - the Vercel AI SDK's `openai.chat(...)`, `openai` being the provider of
   `@ai-sdk/openai` or a provider made there with `createOpenAI(...)`.
+
+Byte pre-filter: the first two shapes call a property spelled `completions` in the
+bytes, the third a property spelled `chat` on a name imported from `@ai-sdk/openai`,
+a module string the bytes show unless an escape spells part of it; a file without
+these is skipped before the tree is asked (the import bindings included).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 
 import tree_sitter as ts
 
+from nextaudit.analysis import prefilter
 from nextaudit.analysis.bindings import is_shadowed
 from nextaudit.analysis.imports import import_bindings, names_imported_from
 from nextaudit.analysis.syntax import callee_name, outer, text, unwrap
@@ -53,6 +60,12 @@ _TYPE_WRAPPERS = frozenset(
     {"union_type", "parenthesized_type", "type_arguments", "generic_type", "readonly_type"}
 )
 _FUNCTION_LITERALS = frozenset({"arrow_function", "function_expression", "function"})
+
+# An escape that may spell a character of `@ai-sdk/openai` in a string's value: `\x..`,
+# `\u..`, an octal escape (its digits), an identity escape (`\o` is `o`).
+_ESCAPE_MAY_SPELL_MODULE = re.compile(
+    rb"\\[xu1-9" + re.escape("".join(sorted(set(AI_SDK_PACKAGE) - set("nrtbfv0")))).encode() + rb"]"
+)
 
 SDK_FIX = "call `client.responses.create(...)` (the Responses API) instead"
 AI_SDK_FIX = "use `openai(...)` or `openai.responses(...)` (the Responses API) instead"
@@ -296,5 +309,14 @@ def _check_ai_sdk_chat(source: SourceFile, ctx: RuleContext) -> None:
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    _check_completions(source, ctx)
-    _check_ai_sdk_chat(source, ctx)
+    if not prefilter.lacks(source, b"completions"):
+        _check_completions(source, ctx)
+    if not prefilter.lacks(source, b"chat") and _may_import_ai_sdk(source):
+        _check_ai_sdk_chat(source, ctx)
+
+
+def _may_import_ai_sdk(source: SourceFile) -> bool:
+    content = source.content
+    if not prefilter.ENABLED or AI_SDK_PACKAGE.encode() in content:
+        return True
+    return b"\\" in content and _ESCAPE_MAY_SPELL_MODULE.search(content) is not None
