@@ -375,6 +375,8 @@ class _Checker:
         node = unwrap(node)
         if node.type not in ("identifier", "shorthand_property_identifier"):
             return False
+        if not self.handler_functions:
+            return False  # not a route file, or one without handlers
         name = text(node)
         scope = declaring_scope(node, name)
         if scope is None or scope not in self.handler_functions:
@@ -498,12 +500,15 @@ class _Checker:
     def why_sensitive(self, node: ts.Node, follow: bool = True) -> str | None:
         kind = node.type
         if kind in ("identifier", "shorthand_property_identifier"):
+            # The cheap verdicts first: whether a name is a constant (which clears it)
+            # takes a climb through the scopes, and most logged names are harmless.
             name = text(node)
-            if self.is_constant(node):
-                return None
             if self.is_sensitive_name(name):
-                return None if self.is_streaming_token(node) else f"`{name}`"
-            return self.whole_object(node) or self.bound_value(node, follow)
+                if self.is_constant(node) or self.is_streaming_token(node):
+                    return None
+                return f"`{name}`"
+            why = self.whole_object(node) or self.bound_value(node, follow)
+            return None if why is None or self.is_constant(node) else why
         if kind == "member_expression":
             prop = text(node.child_by_field_name("property"))
             if self.is_sensitive_name(prop.lstrip("#")) and not _in_llm_usage(node):
