@@ -341,6 +341,9 @@ def test_prefilter_lets_escapes_that_may_spell_an_id_through(code: str) -> None:
         "const answer = 42;",
         "// gpt-4o in a comment is not a literal",
         'const s = "Try gpt-4o";',
+        # Escapes that spell no id: read without their backslashes, the bytes show none.
+        "const version = /^v\\d+\\.\\d+\\/[\\w-]+$/;",
+        'const path = "C:\\\\models\\\\gpt";',
         'const s = "text-sm";\nconst t = "line\\n";',
         "const gpt4o = model;",
     ],

@@ -225,6 +225,9 @@ def test_prefilter_lets_a_key_through_whichever_marker_character_is_escaped(
         # A marker inside a word is no key's start (without escapes, the bytes show
         # what comes before it in the value).
         'import { TaskTable } from "@/components/task/task-table";',
+        # Escapes that spell no marker: read without their backslashes, the bytes
+        # show none.
+        "const id = /^[\\w-]+\\.\\d+$/; const dir = 'C:\\\\keys';",
     ],
 )
 def test_prefilter_skips_files_without_a_marker(code: str) -> None:

@@ -215,16 +215,24 @@ def _branches(node: _Trie) -> str:
 
 
 QUOTED_ID_START: re.Pattern[bytes] = re.compile(b'"' + _trie_pattern(id_starts()).encode("ascii"))
-# An escape that may spell a character of an id in a literal's value: `\x67`, `\u0067`,
-# `\u{67}`, an octal escape (`\1` is `1`), or an identity escape of an id character
-# (`\p` is `p`). `\n \r \t \b \f \v \0` spell control characters, never an id's.
-ESCAPE_MAY_SPELL_ID: re.Pattern[bytes] = re.compile(rb"\\[ac-eg-mo-qsuw-zA-Z1-9._:@/-]")
+# Escapes that spell a character their bytes do not show (`\x67`, `\u0067`,
+# `\u{67}`), and legacy octal ones, as prefilter.may_hide_text. Any other escape
+# reads, in a literal's value, as the character after its backslash (`\p` is `p`,
+# `\-` is `-`) or as a control character no id holds (`\n`): the bytes without
+# their backslashes show every id such a literal holds.
+_SPELLS_ANY: re.Pattern[bytes] = re.compile(rb"\\(?:[xu]|[0-7])")
 
 
 def may_quote_model_id(content: bytes) -> bool:
     """False only when no string literal in `content` can have a built-in id or a bare
     reasoning id as its whole value: no quote is followed by the start of one (in any
-    case), and no escape could spell one."""
+    case), in the bytes or in the bytes without their backslashes, and no escape
+    could spell one."""
     if QUOTED_ID_START.search(content.translate(_FOLD)) is not None:
         return True
-    return b"\\" in content and ESCAPE_MAY_SPELL_ID.search(content) is not None
+    if b"\\" not in content:
+        return False
+    if _SPELLS_ANY.search(content) is not None:
+        return True
+    unescaped = content.replace(b"\\", b"")
+    return QUOTED_ID_START.search(unescaped.translate(_FOLD)) is not None

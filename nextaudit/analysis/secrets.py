@@ -200,28 +200,34 @@ _MARKERS: tuple[tuple[bytes, bool], ...] = tuple(
     (key_format.marker.encode("ascii"), key_format.pattern.pattern.startswith(_START))
     for key_format in KEY_FORMATS
 )
-# An escape that may spell a character of a marker in a literal's value: `\x73`,
-# `\u0073`, an octal escape (its digits), or an identity escape (`\k` is `k`, `\ ` a
-# space). `\n \r \t \b \f \v \0` spell control characters, which no marker holds.
-_MARKER_CHARACTERS = {c for key_format in KEY_FORMATS for c in key_format.marker}
-_MARKER_ESCAPE: re.Pattern[bytes] = re.compile(
-    rb"\\[xu1-9"
-    + re.escape("".join(sorted(_MARKER_CHARACTERS - set("nrtbfv0")))).encode("ascii")
-    + rb"]"
-)
+# Escapes that spell a character their bytes do not show (`\x73`, `\u0073`,
+# `\u{73}`), and legacy octal ones, as prefilter.may_hide_text. Any other escape
+# reads, in a literal's value, as the character after its backslash (`\k` is `k`,
+# `\ ` a space) or as a control character no marker holds (`\n`): the bytes without
+# their backslashes show every marker such a literal holds.
+_SPELLS_ANY: re.Pattern[bytes] = re.compile(rb"\\(?:[xu]|[0-7])")
 
 
 def may_hold_secret(content: bytes) -> bool:
     """False only when no string literal of a file with these bytes can hold a key:
-    no marker occurs in them where a key can start, and no escape could spell one."""
-    if not any(pattern.search(content) is not None for pattern in _MARKER_SEARCHES):
-        return b"\\" in content and _MARKER_ESCAPE.search(content) is not None
+    no marker occurs in them where a key can start (nor in them without their
+    backslashes), and no escape could spell one."""
     if b"\\" in content:
-        # An escape may spell a marker, or the character before a key (`"\nsk-..."`
-        # starts a token in its value, not in the bytes).
-        return True
+        if _SPELLS_ANY.search(content) is not None:
+            return True
+        # An escape may also stand before a key (`"\nsk-..."`): its value starts a token
+        # there and its bytes do not, so any marker counts.
+        unescaped = content.replace(b"\\", b"")
+        return _shows_a_marker(unescaped) and any(m in unescaped for m, _ in _MARKERS)
+    if not _shows_a_marker(content):
+        return False
     # Without escapes a literal's value is the stretch of bytes between its quotes.
     return any(_occurs(content, marker, at_token_start) for marker, at_token_start in _MARKERS)
+
+
+def _shows_a_marker(content: bytes) -> bool:
+    """A quick test that every marker passes."""
+    return any(pattern.search(content) is not None for pattern in _MARKER_SEARCHES)
 
 
 def _occurs(content: bytes, marker: bytes, at_token_start: bool) -> bool:

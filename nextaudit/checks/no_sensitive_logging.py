@@ -673,9 +673,6 @@ _OBJECT_NEEDLES = (b"env", b"next/headers")
 # patterns run on names with `re.IGNORECASE`): the dotted capital I and the dotless i
 # for i, the Kelvin sign for k, the long s for s; in UTF-8.
 FOLDS_TO_ASCII = (b"\xc4\xb0", b"\xc4\xb1", b"\xe2\x84\xaa", b"\xc5\xbf")
-# An escape that may spell a letter, a digit, `_`, `-` or `/` in a string's value
-# (`"\x74oken"`, `"to\ken"`); `\n \r \t \b \f \v \0` spell control characters.
-_ESCAPE_MAY_SPELL_NAME = re.compile(rb"\\[ac-eg-mo-qsuw-zA-Z1-9_/-]")
 
 
 @functools.cache
@@ -708,11 +705,21 @@ def _may_log_sensitive_data(source: SourceFile, ctx: RuleContext, loggers: list[
         return False
     if source.is_route_file or ctx.list_option("sensitive") != [DEFAULT_SENSITIVE]:
         return True
+    if _shows_logged_data(content):
+        return True
+    if b"\\" not in content:
+        return False
+    # A string key or entry name may be escaped (`{ "\x74oken": t }`, `"to\ken"`): an
+    # escape that spells any letter lets the file through; any other reads as the
+    # character after its backslash, or as a control character no name holds.
+    return prefilter.may_hide_text(source) or _shows_logged_data(content.replace(b"\\", b""))
+
+
+def _shows_logged_data(content: bytes) -> bool:
+    """Whether `content` shows `env`, `next/headers` or a default sensitive name."""
     if any(needle in content for needle in _OBJECT_NEEDLES):
         return True
-    if may_hold_default_sensitive_name(content):
-        return True
-    return b"\\" in content and _ESCAPE_MAY_SPELL_NAME.search(content) is not None
+    return may_hold_default_sensitive_name(content)
 
 
 def may_hold_default_sensitive_name(content: bytes) -> bool:

@@ -18,7 +18,6 @@ these is skipped before the tree is asked (the import bindings included).
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator
 
 import tree_sitter as ts
@@ -60,12 +59,6 @@ _TYPE_WRAPPERS = frozenset(
     {"union_type", "parenthesized_type", "type_arguments", "generic_type", "readonly_type"}
 )
 _FUNCTION_LITERALS = frozenset({"arrow_function", "function_expression", "function"})
-
-# An escape that may spell a character of `@ai-sdk/openai` in a string's value: `\x..`,
-# `\u..`, an octal escape (its digits), an identity escape (`\o` is `o`).
-_ESCAPE_MAY_SPELL_MODULE = re.compile(
-    rb"\\[xu1-9" + re.escape("".join(sorted(set(AI_SDK_PACKAGE) - set("nrtbfv0")))).encode() + rb"]"
-)
 
 SDK_FIX = "call `client.responses.create(...)` (the Responses API) instead"
 AI_SDK_FIX = "use `openai(...)` or `openai.responses(...)` (the Responses API) instead"
@@ -311,12 +304,7 @@ def _check_ai_sdk_chat(source: SourceFile, ctx: RuleContext) -> None:
 def check(source: SourceFile, ctx: RuleContext) -> None:
     if not prefilter.lacks(source, b"completions"):
         _check_completions(source, ctx)
-    if not prefilter.lacks(source, b"chat") and _may_import_ai_sdk(source):
+    if not prefilter.lacks(source, b"chat") and not prefilter.lacks_text(
+        source, AI_SDK_PACKAGE.encode()
+    ):
         _check_ai_sdk_chat(source, ctx)
-
-
-def _may_import_ai_sdk(source: SourceFile) -> bool:
-    content = source.content
-    if not prefilter.ENABLED or AI_SDK_PACKAGE.encode() in content:
-        return True
-    return b"\\" in content and _ESCAPE_MAY_SPELL_MODULE.search(content) is not None
