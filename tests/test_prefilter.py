@@ -9,6 +9,7 @@ comparison. A file with nothing any rule looks for must cost no tree walk at all
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -136,4 +137,100 @@ def test_mutated_fixtures_find_the_same_with_and_without_filters(
 ) -> None:
     settings_ = settings_from(default_registry())
     filtered, unfiltered = _both_ways([("/virtual/" + rel, rel, data)], settings_, monkeypatch)
+    assert filtered == unfiltered
+
+
+QUIET_FILES = {
+    "components/counter.tsx": (
+        '"use client";\nimport { useState } from "react";\n\n'
+        "export function Counter({ start }: { start: number }) {\n"
+        "  const [n, setN] = useState(start);\n"
+        "  return <button onClick={() => setN(n + 1)}>{n}</button>;\n}\n"
+    ),
+    "lib/math.ts": (
+        'import { clamp } from "./clamp";\n\n'
+        "export function average(values: readonly number[]): number {\n"
+        "  if (values.length === 0) return 0;\n"
+        "  return clamp(values.reduce((a, b) => a + b, 0) / values.length, 0, 100);\n}\n"
+    ),
+    "app/about/page.tsx": (
+        "export default function About() {\n  return <main>About us</main>;\n}\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("rel", sorted(QUIET_FILES))
+def test_a_file_with_nothing_to_look_at_costs_no_tree_walk(rel: str) -> None:
+    """Every default rule over a file that holds nothing any rule looks for: no rule
+    asks for a whole-tree query, so the only pass over the tree was the parse."""
+    source = SourceFile.from_bytes("/virtual/" + rel, rel, QUIET_FILES[rel].encode())
+    result = analyze_source(source, settings_from(default_registry()))
+    assert result.findings == []
+    assert not source._asked, sorted(source._asked or ())
+
+
+@pytest.mark.parametrize(
+    ("code", "lacking"),
+    [
+        ('const m = "gpt-4o";', False),
+        ('const m = "g\\pt-4o";', False),  # a backslash before `p` drops out
+        ('const m = "gp\\\nt-4o";', False),  # a line continuation
+        ('const m = "gp\\\r\nt-4o";', False),
+        ('const m = "\\x67pt-4o";', False),  # escapes that spell letters: anything goes
+        ('const m = "\\u0067pt-4o";', False),
+        ('const m = "\\u{67}pt-4o";', False),
+        ('const m = "\\147pt-4o";', False),
+        ("const m = `g\\pt-4o`;", False),
+        ('const m = "claude";', True),
+        ('const m = /\\d+\\s*pt/.test(x) ? "g" : "t";', True),  # no spelling escape
+        ('const m = "g\\npt";', True),  # "g", a line break, "pt"
+    ],
+)
+def test_lacks_text_allows_for_escapes(code: str, lacking: bool) -> None:
+    source = SourceFile.from_bytes("/v/a.ts", "a.ts", code.encode())
+    assert prefilter.lacks_text(source, b"gpt") is lacking
+    assert prefilter.lacks_text_match(source, re.compile(rb"gpt-\d")) is (
+        lacking or "4o" not in code
+    )
+
+
+def test_filters_off_lack_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    source = SourceFile.from_bytes("/v/a.ts", "a.ts", b"const a = 1;")
+    assert prefilter.lacks(source, b"catch")
+    assert prefilter.lacks_text(source, b"catch")
+    monkeypatch.setattr(prefilter, "ENABLED", False)
+    assert not prefilter.lacks(source, b"catch")
+    assert not prefilter.lacks_text(source, b"catch")
+    assert not prefilter.lacks_match(source, re.compile(rb"catch"))
+    assert not prefilter.lacks_text_match(source, re.compile(rb"catch"))
+    assert not prefilter.lacks_any(source, ["catch"])
+
+
+SPELLED = [
+    ("no-module-level-env", "lib/env2.ts", 'export const key = process["\\env"].API_KEY;\n'),
+    (
+        "await-request-apis",
+        "app/api/a/route.ts",
+        'import { cookies } from "next/h\\eaders";\n'
+        "export async function GET() {\n  return Response.json(cookies().get('a'));\n}\n",
+    ),
+    (
+        "await-route-params",
+        "app/shop/[slug]/page.tsx",
+        "export default function Page(props: { params: Promise<{ slug: string }> }) {\n"
+        '  return <p>{props["p\\arams"].slug}</p>;\n}\n',
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule_id", "rel", "code"), SPELLED, ids=[s[1] for s in SPELLED])
+def test_text_spelled_by_escapes_is_still_found(
+    rule_id: str, rel: str, code: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backslash that drops out inside the string that holds what a filter looks
+    for: the file must get through the filter. (Line continuations are allowed for
+    by the filters too, though string_value does not read them as the language does.)"""
+    sources = [("/virtual/" + rel, rel, code.encode())]
+    filtered, unfiltered = _both_ways(sources, [setting(rule_id, {})], monkeypatch)
+    assert unfiltered, "the rule reports this file when nothing filters it"
     assert filtered == unfiltered
