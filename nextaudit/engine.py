@@ -7,6 +7,7 @@ import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import tree_sitter as ts
@@ -15,7 +16,7 @@ from nextaudit.analysis.secrets import redact_secrets
 from nextaudit.analysis.syntax import bind_tree
 from nextaudit.context import CollectContext, RuleContext
 from nextaudit.findings import Finding, Notice, Severity, sort_findings
-from nextaudit.registry import Registry, default_registry
+from nextaudit.registry import FileCheck, Registry, Rule, default_registry
 from nextaudit.source import SourceFile
 from nextaudit.suppressions import Suppression, source_suppressions
 
@@ -128,22 +129,51 @@ def _run_rules(
     verbose: bool,
     result: FileResult,
 ) -> None:
-    for setting in settings:
-        if setting.rule_id == SYNTAX_ERROR:
+    for setting, rule, check, options in _bound_checks(settings, registry):
+        if rule is None:  # syntax-error
             finding = syntax_error_finding(source, setting.severity)
             if finding is not None:
                 result.findings.append(finding)
             continue
-        rule = registry[setting.rule_id]
-        if rule.kind != "file":
-            continue
-        ctx = RuleContext(rule, setting.severity, setting.options_map, source)
+        ctx = RuleContext(rule, setting.severity, options, source)
         try:
-            registry.file_check(rule.id)(source, ctx)
+            check(source, ctx)
         except Exception as exc:  # a bug in one rule must not stop the run
             result.notices.append(_crash_notice(source.path, rule.id, exc, verbose))
             continue
         result.findings.extend(ctx.findings)
+
+
+_BoundCheck = tuple[RuleSetting, Rule | None, FileCheck, Mapping[str, object]]
+# Settings tuples are shared by every file with the same effective rules: their rules,
+# checks and option maps are looked up once per tuple, not once per file and rule.
+# Keyed by id(); the tuple is kept in the value so its id cannot be reused.
+_BOUND: dict[int, tuple[Sequence[RuleSetting], Registry, list[_BoundCheck]]] = {}
+_MAX_BOUND = 256
+
+
+def _bound_checks(settings: Sequence[RuleSetting], registry: Registry) -> list[_BoundCheck]:
+    found = _BOUND.get(id(settings))
+    if found is not None and found[0] is settings and found[1] is registry:
+        return found[2]
+    bound: list[_BoundCheck] = []
+    for setting in settings:
+        if setting.rule_id == SYNTAX_ERROR:
+            bound.append((setting, None, _no_check, {}))
+            continue
+        rule = registry[setting.rule_id]
+        if rule.kind == "file":
+            # Read-only: every file's context shares it.
+            options = MappingProxyType(setting.options_map)
+            bound.append((setting, rule, registry.file_check(rule.id), options))
+    if len(_BOUND) >= _MAX_BOUND:
+        _BOUND.clear()
+    _BOUND[id(settings)] = (settings, registry, bound)
+    return bound
+
+
+def _no_check(source: SourceFile, ctx: RuleContext) -> None:
+    return None
 
 
 def _collect_facts(

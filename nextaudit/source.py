@@ -8,7 +8,6 @@ import functools
 import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import TypeVar, cast
 
 import tree_sitter as ts
@@ -133,7 +132,9 @@ QUERY_PLAN = QueryPlan()
 
 def grammar_for(path: str) -> str:
     """TSX grammar for .tsx and every JavaScript flavour (JSX may appear in .js)."""
-    suffix = PurePosixPath(path).suffix.lower()
+    name = path.rpartition("/")[2]
+    stem, dot, extension = name.rpartition(".")
+    suffix = "." + extension.lower() if dot and stem else ""  # PurePosixPath's suffix
     return "tsx" if suffix in TSX_EXTENSIONS else "typescript"
 
 

@@ -65,3 +65,12 @@ def test_agrees_with_the_path_reading_on_every_combination() -> None:
             assert role_of(rel) is _reference(rel), rel
             checked += 1
     assert checked > 100_000
+
+
+def test_grammar_by_suffix_agrees_with_the_path_reading() -> None:
+    from nextaudit.source import TSX_EXTENSIONS, grammar_for
+
+    for parts in itertools.product(["a", "x.TSX", "b.tsx", ".tsx", "c.js", "d.ts", "e.", "f.MJS", "g.d.ts", "h.tsx.ts"], repeat=2):  # fmt: skip
+        path = "/repo/" + "/".join(parts)
+        suffix = PurePosixPath(path).suffix.lower()
+        assert grammar_for(path) == ("tsx" if suffix in TSX_EXTENSIONS else "typescript"), path

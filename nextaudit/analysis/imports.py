@@ -97,7 +97,8 @@ def _collect_import_bindings(source: SourceFile) -> list[ImportBinding]:
     # `require` is rare in TypeScript: its whole-tree query runs only where the word is
     # (the whole word: `requireUser` is in most route files). The query compares the
     # node's raw text, so an escaped `\u0072equire` is no match either way.
-    if _REQUIRE_WORD.search(source.content) is None:
+    content = source.content
+    if b"require" not in content or _REQUIRE_WORD.search(content) is None:
         return bindings
     for match in source.matches(_REQUIRES):
         module = string_value(match["source"][0]) or ""
