@@ -27,20 +27,22 @@ class DiscoveryError(Exception):
 class Discovery:
     files: list[Path] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+    # Files the `also` test picked in the same walk (project inputs: package.json...),
+    # and the directories walked, whose trees `others` then covers.
+    others: list[Path] = field(default_factory=list)
+    walked: list[Path] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class _Ignore:
-    base: Path
+    prefix: str  # the .gitignore's directory, as a POSIX path ending in "/"
     spec: pathspec.GitIgnoreSpec
 
-    def matches(self, path: Path, is_dir: bool) -> bool:
-        # String prefix, not Path.relative_to: this runs for every entry of the walk.
-        prefix = self.base.as_posix().rstrip("/") + "/"
-        full = path.as_posix()
-        if not full.startswith(prefix):
+    def matches(self, path: str, is_dir: bool) -> bool:
+        # Strings, not Path.relative_to: this runs for every entry of the walk.
+        if not path.startswith(self.prefix):
             return False
-        rel = full[len(prefix) :]
+        rel = path[len(self.prefix) :]
         return bool(self.spec.match_file(rel + "/" if is_dir else rel))
 
 
@@ -50,7 +52,8 @@ def _load_gitignore(directory: Path) -> _Ignore | None:
         lines = candidate.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return _Ignore(directory, pathspec.GitIgnoreSpec.from_lines(lines))
+    prefix = directory.as_posix().rstrip("/") + "/"
+    return _Ignore(prefix, pathspec.GitIgnoreSpec.from_lines(lines))
 
 
 def find_git_root(start: Path) -> Path | None:
@@ -72,7 +75,7 @@ def _inherited_ignores(directory: Path) -> list[_Ignore]:
     return [i for i in ignores if i is not None]
 
 
-def _ignored(path: Path, is_dir: bool, ignores: Sequence[_Ignore]) -> bool:
+def _ignored(path: str, is_dir: bool, ignores: Sequence[_Ignore]) -> bool:
     # Later (deeper) files win; pathspec's GitIgnoreSpec handles negation within a file.
     return any(ignore.matches(path, is_dir) for ignore in ignores)
 
@@ -87,9 +90,11 @@ def discover(
     *,
     excluded: Callable[[Path, bool], bool] | None = None,
     wanted: Callable[[str], bool] = is_source_file,
+    also: Callable[[str], bool] | None = None,
 ) -> Discovery:
     """Sorted, de-duplicated source files under `paths`. Explicit file arguments are
-    always analysed; `excluded(path, is_dir)` adds config excludes."""
+    always analysed; `excluded(path, is_dir)` adds config excludes. Files whose name
+    passes `also` (and not `wanted`) are listed in `others`, found by the same walk."""
     result = Discovery()
     seen_files: set[str] = set()
     for given in paths:
@@ -108,8 +113,10 @@ def discover(
         if not absolute.is_dir():  # a FIFO, a device, a socket: never opened (a FIFO blocks)
             result.notes.append((absolute.as_posix(), "skipped: not a regular file or a directory"))
             continue
-        _walk(absolute, result, seen_files, excluded, wanted)
+        result.walked.append(absolute)
+        _walk(absolute, result, seen_files, excluded, wanted, also)
     result.files.sort(key=lambda p: p.as_posix())
+    result.others.sort(key=lambda p: p.as_posix())
     return result
 
 
@@ -119,6 +126,7 @@ def _walk(
     seen_files: set[str],
     excluded: Callable[[Path, bool], bool] | None,
     wanted: Callable[[str], bool],
+    also: Callable[[str], bool] | None,
 ) -> None:
     real_top = os.path.realpath(top)
     visited_dirs = {real_top}
@@ -140,46 +148,51 @@ def _walk(
             if own is not None:
                 ignores = [*ignores, own]
         subdirs: list[tuple[Path, str]] = []
+        folder = directory.as_posix().rstrip("/") + "/"
         for entry in entries:
-            path = directory / entry.name
+            name = entry.name
             try:
                 is_link = entry.is_symlink()
                 is_dir = entry.is_dir()  # follows symlinks
                 is_file = entry.is_file()
             except OSError:
                 continue
-            if not _utf8_name(entry.name):
+            # Path objects only for what is kept: most entries of a tree are neither
+            # wanted files nor folders worth entering.
+            if is_dir:
+                pass
+            elif is_file and wanted(name):
+                bucket = result.files
+            elif is_file and also is not None and also(name):
+                bucket = result.others
+            else:
+                continue
+            if not _utf8_name(name):
                 # Such a name cannot be matched against globs nor written into a UTF-8
                 # report, so the file (or folder) is skipped, and the run says so.
-                if is_dir or (is_file and wanted(entry.name)):
+                if is_dir or bucket is result.files:
                     result.notes.append(
-                        _undecodable_name_note(path, "directory" if is_dir else "file")
+                        _undecodable_name_note(directory / name, "directory" if is_dir else "file")
                     )
                 continue
+            if is_dir and name in ALWAYS_SKIPPED:
+                continue
+            if _ignored(folder + name, is_dir, ignores):
+                continue
+            path = directory / name
+            if excluded is not None and excluded(path, is_dir):
+                continue
+            real = os.path.realpath(path) if is_link else os.path.join(real_dir, name)
+            if is_link and not _inside(real, real_top):
+                continue
             if is_dir:
-                if entry.name in ALWAYS_SKIPPED or _ignored(path, True, ignores):
-                    continue
-                if excluded is not None and excluded(path, True):
-                    continue
-                real = os.path.realpath(path) if is_link else os.path.join(real_dir, entry.name)
-                if is_link and not _inside(real, real_top):
-                    continue
                 if real in visited_dirs:
                     continue  # a symlink cycle or a second way into the same folder
                 visited_dirs.add(real)
                 subdirs.append((path, real))
-            elif is_file and wanted(entry.name):
-                if _ignored(path, False, ignores):
-                    continue
-                if excluded is not None and excluded(path, False):
-                    continue
-                real = os.path.realpath(path) if is_link else os.path.join(real_dir, entry.name)
-                if is_link and not _inside(real, real_top):
-                    continue
-                if real in seen_files:
-                    continue
+            elif real not in seen_files:
                 seen_files.add(real)
-                result.files.append(path)
+                bucket.append(path)
         stack.extend((d, real, ignores) for d, real in reversed(subdirs))
 
 

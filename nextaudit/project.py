@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from nextaudit.discovery import discover
+from nextaudit.discovery import Discovery, discover
 from nextaudit.findings import Location
 from nextaudit.source import SourceFile, decode_source, normalise_newlines
 
@@ -264,7 +264,7 @@ def is_prisma_schema(rel_path: str) -> bool:
 # --- the project ---------------------------------------------------------------------
 
 
-def _is_project_input(name: str) -> bool:
+def is_project_input(name: str) -> bool:
     return name == "package.json" or name in LOCKFILES or name.endswith(".prisma")
 
 
@@ -292,14 +292,21 @@ class Project:
         source_files: Sequence[Path],
         *,
         excluded: Callable[[Path, bool], bool] | None = None,
+        discovered: Discovery | None = None,
     ) -> Project:
+        """`discovered`: the run's discovery, made with `also=is_project_input`; when it
+        walked `root`, its `others` are this project's inputs and no second walk is
+        needed."""
         root = Path(os.path.abspath(root))
         # Several roots may share one discovery: keep this root's sources only. (By
         # string prefix: `root in p.parents` builds every parent Path of every file.)
         prefix = str(root).rstrip(os.sep) + os.sep
         own = [p for p in source_files if p == root or str(p).startswith(prefix)]
         project = cls(root, own)
-        found = discover([root], root, excluded=excluded, wanted=_is_project_input).files
+        if discovered is not None and root in discovered.walked:
+            found = [p for p in discovered.others if str(p).startswith(prefix)]
+        else:
+            found = discover([root], root, excluded=excluded, wanted=is_project_input).files
         package_dirs = {p.parent for p in found if p.name == "package.json"}
         project.package_dirs = sorted(package_dirs)
         project.prisma_schemas = sorted(p for p in found if is_prisma_schema(project.relative(p)))

@@ -17,7 +17,7 @@ from pathlib import Path
 from nextaudit import baseline as baseline_mod
 from nextaudit.config import Config
 from nextaudit.context import ProjectContext
-from nextaudit.discovery import discover
+from nextaudit.discovery import Discovery, discover
 from nextaudit.engine import (
     NO_COLLECTING,
     CollectPlan,
@@ -27,7 +27,7 @@ from nextaudit.engine import (
     read_and_analyze,
 )
 from nextaudit.findings import Finding, Notice, Severity, sort_findings
-from nextaudit.project import LOCKFILES, Project, TextFile
+from nextaudit.project import LOCKFILES, Project, TextFile, is_project_input
 from nextaudit.registry import Registry, default_registry
 from nextaudit.results import RunResult, relative_posix
 from nextaudit.suppressions import UNUSED, Suppression, apply_suppressions, text_suppressions
@@ -225,11 +225,14 @@ class _ProjectRoot:
 
 
 def _project_root(
-    root: Path, source_files: Sequence[Path], config: Config, cache_dir: Path | None
+    root: Path, discovery: Discovery, config: Config, cache_dir: Path | None
 ) -> _ProjectRoot:
+    files, excluded = discovery.files, config.is_excluded
     if cache_dir is None:
-        return _ProjectRoot(Project.build(root, source_files, excluded=config.is_excluded), None)
-    recording = _RecordingProject.build(root, source_files, excluded=config.is_excluded)
+        return _ProjectRoot(
+            Project.build(root, files, excluded=excluded, discovered=discovery), None
+        )
+    recording = _RecordingProject.build(root, files, excluded=excluded, discovered=discovery)
     assert isinstance(recording, _RecordingProject)  # build() makes a `cls`
     return _ProjectRoot(recording, _ProjectRuleStore(recording, cache_dir))
 
@@ -374,7 +377,15 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
     options = options or RunOptions()
     cwd = options.cwd or Path.cwd()
     repo_root = options.repo_root or cwd
-    discovery = discover(paths, config.root, excluded=config.is_excluded)
+    project_settings = config.project_settings()
+    # Project inputs (package.json, lockfiles, Prisma schemas) are found by the same
+    # walk as the sources, not by a second one.
+    discovery = discover(
+        paths,
+        config.root,
+        excluded=config.is_excluded,
+        also=is_project_input if project_settings else None,
+    )
     files = discovery.files
     if options.only_files is not None:
         files = [
@@ -382,7 +393,6 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
             for f in files
             if Path(os.path.realpath(f)) in options.only_files or f in options.only_files
         ]
-    project_settings = config.project_settings()
     if not (project_settings and _project_inputs_changed(options.only_files, files)):
         project_settings = []
     # Project rules with a per-file part: it runs with the file rules, on the tree the
@@ -428,7 +438,7 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
     def project_rules_meanwhile() -> None:
         """The project rules that need nothing from the files, while workers work."""
         for root in roots:
-            where = _project_root(root, discovery.files, config, options.cache_dir)
+            where = _project_root(root, discovery, config, options.cache_dir)
             project_roots.append(where)
             alone = [s for s in project_settings if s not in collecting]
             _run_project_rules(where, config, alone, project)

@@ -18,6 +18,7 @@ from nextaudit.project import (
     Project,
     TextFile,
     is_prisma_schema,
+    is_project_input,
     parse_package_json,
     prisma_model_names,
 )
@@ -394,3 +395,35 @@ def test_project_build_accepts_a_relative_root(tmp_path: Path) -> None:
         os.chdir(old)
     assert project.root == tmp_path / "app"
     assert project.package_dirs == [tmp_path / "app"]
+
+
+@pytest.mark.parametrize(
+    "root",
+    [
+        FIXTURES / "pnpm-only",
+        FIXTURES / "prisma-generated-types--monorepo",
+        FIXTURES / "sample-app",
+    ],
+    ids=lambda p: p.name,
+)
+def test_project_inputs_from_the_run_s_discovery_match_a_walk_of_their_own(root: Path) -> None:
+    """The run finds package.json files, lockfiles and schemas in its one walk; the
+    project built from it holds what a separate walk of the root finds."""
+    discovered = discover([root], root, also=is_project_input)
+    assert discovered.walked == [root]
+    shared = Project.build(root, discovered.files, discovered=discovered)
+    alone = Project.build(root, discovered.files)
+    assert shared.package_dirs == alone.package_dirs
+    assert shared.prisma_schemas == alone.prisma_schemas
+    assert shared.inputs() == alone.inputs()
+    assert shared.inputs(), "the fixture has project inputs"
+    assert discover([root], root).files == discovered.files
+
+
+def test_a_file_argument_s_project_walks_its_folder(tmp_path: Path) -> None:
+    write(tmp_path / "package.json", '{"packageManager": "yarn@4"}')
+    source = write(tmp_path / "lib" / "a.ts", "")
+    discovered = discover([source], tmp_path, also=is_project_input)
+    assert discovered.walked == [] and discovered.others == []
+    project = Project.build(tmp_path, discovered.files, discovered=discovered)
+    assert project.package_dirs == [tmp_path]
