@@ -135,9 +135,11 @@ _TEMPORARY_NAMES = itertools.count()
 class Cache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        # Entry paths by string concatenation: a warm run builds one per file.
+        self._entries = os.path.join(os.fspath(directory), f"v{FORMAT}") + os.sep
 
     def _entry_path(self, key: str) -> str:
-        return os.path.join(self.directory, f"v{FORMAT}", key[:2], f"{key}.json")
+        return f"{self._entries}{key[:2]}{os.sep}{key}.json"
 
     def get(
         self, key: str, path: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import traceback
 from collections.abc import Mapping, Sequence
@@ -292,10 +293,10 @@ def _read_source(path: str, max_file_size: int) -> bytes | FileResult:
 def _cache_lookup(
     raw: bytes, path: str, rel_path: str, cache_dir: str, settings_hash: str
 ) -> tuple[Cache, str, FileResult | None]:
-    from nextaudit.cache import Cache, entry_key, file_context
+    from nextaudit.cache import entry_key, file_context
     from nextaudit.nextjs_roles import Role, role_of
 
-    cache = Cache(Path(cache_dir))
+    cache = _cache_for(cache_dir)
     # Only route files have a context; the name test spares role_of's PurePosixPath
     # for the others (this runs for every file of a warm run).
     is_route = rel_path.rpartition("/")[2].startswith("route.") and role_of(rel_path) is Role.ROUTE
@@ -306,6 +307,13 @@ def _cache_lookup(
         return cache, key, None
     findings, notices, suppressions, facts = hit
     return cache, key, FileResult(path, findings, notices, True, suppressions, facts)
+
+
+@functools.cache
+def _cache_for(cache_dir: str) -> Cache:
+    from nextaudit.cache import Cache
+
+    return Cache(Path(cache_dir))
 
 
 def looks_binary(raw: bytes) -> bool:
