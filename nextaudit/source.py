@@ -329,8 +329,23 @@ class SourceFile:
     def line_text(self, line: int) -> str:
         return self.line_bytes(line).decode("utf-8", errors="replace")
 
+    def line_text_at(self, offset: int) -> str:
+        """The text of the line holding byte `offset`, without its line break: what
+        `line_text` gives for that line, without building the table of line starts."""
+        content = self.content
+        start = content.rfind(b"\n", 0, offset) + 1
+        end = content.find(b"\n", offset)
+        line = content[start : end if end != -1 else len(content)]
+        return line.rstrip(b"\r\n").decode("utf-8", errors="replace")
+
+    @functools.cached_property
+    def is_ascii(self) -> bool:
+        return self.content.isascii()
+
     def column(self, row: int, byte_column: int) -> int:
         """1-based column in Unicode code points for a 0-based row and byte column."""
+        if self.is_ascii:  # most files: no need for the table of line starts
+            return byte_column + 1
         start = self.line_starts[row]
         prefix = self.content[start : start + byte_column]
         if prefix.isascii():

@@ -106,7 +106,7 @@ def _describe(source: SourceFile) -> list[Collected]:
                 text(function.node),
                 [location.line, location.column, location.end_line, location.end_column],
                 # Facts are cached as they are: a key on the line must not be.
-                redact_secrets(source.line_text(location.line).strip()),
+                redact_secrets(source.line_text_at(function.node.start_byte).strip()),
             ]
         )
     return out
