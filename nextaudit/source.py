@@ -353,7 +353,23 @@ class SourceFile:
         return len(prefix.decode("utf-8", errors="replace")) + 1
 
     def location(self, node: ts.Node) -> Location:
-        return self.span(node.start_point, node.end_point)
+        # A point's column is in bytes, so the line starts at offset - column: no
+        # need for the table of line starts.
+        start, end = node.start_point, node.end_point
+        return Location(
+            start.row + 1,
+            self._column_at(node.start_byte, start.column),
+            end.row + 1,
+            self._column_at(node.end_byte, end.column),
+        )
+
+    def _column_at(self, offset: int, byte_column: int) -> int:
+        if self.is_ascii:
+            return byte_column + 1
+        prefix = self.content[offset - byte_column : offset]
+        if prefix.isascii():
+            return byte_column + 1
+        return len(prefix.decode("utf-8", errors="replace")) + 1
 
     def span(self, start: ts.Point, end: ts.Point) -> Location:
         return Location(

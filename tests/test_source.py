@@ -19,3 +19,13 @@ def test_line_text_at_agrees_with_line_text() -> None:
     assert source.location(node).column == 7
     accented = source.root.descendant_for_byte_range(3, 4)  # `b` of `bé`, line 2
     assert accented is not None and source.location(accented).end_column == 3
+
+
+def test_node_locations_agree_with_the_line_table() -> None:
+    code = "const é = 'ü';\r\n  /* ☃ */ let x = `a\nb`; é;\n"
+    source = SourceFile.from_bytes("/v/a.ts", "a.ts", code.encode())
+    stack = [source.root]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.children)
+        assert source.location(node) == source.span(node.start_point, node.end_point), node
