@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 
@@ -14,6 +15,8 @@ from nextaudit.project import Project
 from nextaudit.registry import default_registry
 from nextaudit.runner import run_project_rule
 from nextaudit.source import SourceFile
+
+T = TypeVar("T")
 
 
 def fixture_options(root: Path, rule_id: str) -> dict[str, object]:
@@ -54,3 +57,30 @@ def run_rule_on_tree(rule_id: str, root: Path) -> list[Finding]:
         assert not result.notices, result.notices
         findings.extend(result.findings)
     return findings
+
+
+def fixture_trees() -> list[Path]:
+    """Every fixture tree under tests/fixtures, sorted."""
+    fixtures = Path(__file__).parent / "fixtures"
+    return sorted(p for p in fixtures.iterdir() if p.is_dir())
+
+
+def parsed_fixture_files(root: Path) -> Iterator[tuple[str, SourceFile]]:
+    """(path relative to `root`, parsed file) for every source file of a fixture tree."""
+    for path in discover([root], root).files:
+        rel = path.relative_to(root).as_posix()
+        yield rel, SourceFile.from_bytes(path.as_posix(), rel, path.read_bytes())
+
+
+def with_and_without_filters(compute: Callable[[], T]) -> tuple[T, T]:
+    """`compute()` with the byte pre-filters on, then off (the whole-tree queries
+    some rules keep for that case run then): both answers, to compare."""
+    from nextaudit.analysis import prefilter
+
+    fast = compute()
+    prefilter.ENABLED = False
+    try:
+        slow = compute()
+    finally:
+        prefilter.ENABLED = True
+    return fast, slow

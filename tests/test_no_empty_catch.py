@@ -5,35 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rule_harness import fixture_trees, parsed_fixture_files, with_and_without_filters
 
-from nextaudit.analysis import prefilter
 from nextaudit.checks.no_empty_catch import catch_clauses
-from nextaudit.discovery import discover
 from nextaudit.source import SourceFile
 
 
 def _found_both_ways(source: SourceFile) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    fast = [(clause.id, body.id) for clause, body in catch_clauses(source)]
-    prefilter.ENABLED = False
-    try:
-        slow = [(clause.id, body.id) for clause, body in catch_clauses(source)]
-    finally:
-        prefilter.ENABLED = True
-    return fast, slow
+    return with_and_without_filters(
+        lambda: [(clause.id, body.id) for clause, body in catch_clauses(source)]
+    )
 
 
-@pytest.mark.parametrize(
-    "root", sorted(p for p in FIXTURES.iterdir() if p.is_dir()), ids=lambda p: p.name
-)
+@pytest.mark.parametrize("root", fixture_trees(), ids=lambda p: p.name)
 def test_clauses_found_from_the_bytes_are_the_query_matches(root: Path) -> None:
-    for path in discover([root], root).files:
-        rel = path.relative_to(root).as_posix()
-        fast, slow = _found_both_ways(
-            SourceFile.from_bytes(path.as_posix(), rel, path.read_bytes())
-        )
+    for rel, source in parsed_fixture_files(root):
+        fast, slow = _found_both_ways(source)
         assert fast == slow, rel
 
 

@@ -5,35 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rule_harness import fixture_trees, parsed_fixture_files, with_and_without_filters
 
-from nextaudit.analysis import prefilter
 from nextaudit.checks.no_explicit_any import any_keywords
-from nextaudit.discovery import discover
 from nextaudit.source import SourceFile
 
 
 def _found_both_ways(source: SourceFile) -> tuple[list[int], list[int]]:
-    fast = [node.id for node in any_keywords(source)]
-    prefilter.ENABLED = False
-    try:
-        slow = [node.id for node in any_keywords(source)]
-    finally:
-        prefilter.ENABLED = True
-    return fast, slow
+    return with_and_without_filters(lambda: [node.id for node in any_keywords(source)])
 
 
-@pytest.mark.parametrize(
-    "root", sorted(p for p in FIXTURES.iterdir() if p.is_dir()), ids=lambda p: p.name
-)
+@pytest.mark.parametrize("root", fixture_trees(), ids=lambda p: p.name)
 def test_keywords_found_from_the_bytes_are_the_query_captures(root: Path) -> None:
-    for path in discover([root], root).files:
-        rel = path.relative_to(root).as_posix()
-        fast, slow = _found_both_ways(
-            SourceFile.from_bytes(path.as_posix(), rel, path.read_bytes())
-        )
+    for rel, source in parsed_fixture_files(root):
+        fast, slow = _found_both_ways(source)
         assert fast == slow, rel
 
 

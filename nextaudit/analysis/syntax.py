@@ -44,7 +44,9 @@ def unwrap(node: ts.Node) -> ts.Node:
             return node
 
 
-_WRAPPERS = frozenset(
+# Nodes that only wrap an expression: parentheses and type assertions (what `outer`
+# climbs through; `unwrap` sees through the same).
+WRAPPERS = frozenset(
     {
         "parenthesized_expression",
         "as_expression",
@@ -58,7 +60,7 @@ _WRAPPERS = frozenset(
 def outer(node: ts.Node) -> ts.Node:
     """The outermost node that only wraps `node` in parentheses or type assertions."""
     parent = parent_of(node)
-    while parent is not None and parent.type in _WRAPPERS:
+    while parent is not None and parent.type in WRAPPERS:
         node = parent
         parent = parent_of(node)
     return node

@@ -27,6 +27,7 @@ from nextaudit.analysis.imports import import_bindings
 from nextaudit.analysis.prefilter import lacks_text
 from nextaudit.analysis.syntax import (
     FUNCTION_TYPES,
+    WRAPPERS,
     ancestors,
     function_body,
     outer,
@@ -50,16 +51,6 @@ _DECLARING_BLOCKS = _BLOCKS | {"for_statement"}
 # Operators whose result may be the operand itself, so the operand's use is the result's.
 _PASS_THROUGH_OPERATORS = {"||": ("left", "right"), "??": ("left", "right"), "&&": ("right",)}
 
-# What `unwrap` sees through: a callee or a receiver may sit inside any of these.
-_WRAPPERS = frozenset(
-    {
-        "parenthesized_expression",
-        "as_expression",
-        "non_null_expression",
-        "satisfies_expression",
-        "type_assertion",
-    }
-)
 _MEMBERS = frozenset({"member_expression", "subscript_expression"})
 _REFERENCES = "[(identifier) (shorthand_property_identifier)] @ref"
 
@@ -384,7 +375,7 @@ def _first_sync_reference(source: SourceFile, holder: ts.Node) -> ts.Node | None
 def _wrapped(node: ts.Node) -> ts.Node:
     """`node` with every parenthesis or type assertion around it."""
     parent = parent_of(node)
-    while parent is not None and parent.type in _WRAPPERS:
+    while parent is not None and parent.type in WRAPPERS:
         node = parent
         parent = parent_of(node)
     return node

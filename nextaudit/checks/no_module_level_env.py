@@ -28,6 +28,7 @@ from nextaudit.analysis.paths import glob_match
 from nextaudit.analysis.scopes import is_module_level, runtime_function
 from nextaudit.analysis.syntax import (
     FUNCTION_TYPES,
+    WRAPPERS,
     ancestors,
     call_arguments,
     member_chain,
@@ -107,10 +108,6 @@ _REFERENCE_TYPES = frozenset({"identifier", "shorthand_property_identifier"})
 _PATTERN_VALUES = frozenset(
     {"identifier", "member_expression", "parenthesized_expression"}
     | {"as_expression", "non_null_expression"}
-)
-_WRAPPERS = frozenset(
-    {"parenthesized_expression", "as_expression", "non_null_expression"}
-    | {"satisfies_expression", "type_assertion"}
 )
 
 
@@ -498,7 +495,7 @@ def _env_occurrence(
         if parent.type == "subscript_expression" and node in parent.children_by_field_name("index"):
             found[_span(parent)] = parent
             return
-        while parent is not None and parent.type in _WRAPPERS:  # `{ [("env")]: e }`
+        while parent is not None and parent.type in WRAPPERS:  # `{ [("env")]: e }`
             parent = parent_of(parent)
         if parent is not None and parent.type == "computed_property_name":
             parent = parent_of(parent)
