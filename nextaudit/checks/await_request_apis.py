@@ -27,7 +27,6 @@ from nextaudit.analysis.imports import import_bindings
 from nextaudit.analysis.prefilter import lacks_text
 from nextaudit.analysis.syntax import (
     FUNCTION_TYPES,
-    WRAPPERS,
     ancestors,
     function_body,
     outer,
@@ -372,18 +371,9 @@ def _first_sync_reference(source: SourceFile, holder: ts.Node) -> ts.Node | None
     return None
 
 
-def _wrapped(node: ts.Node) -> ts.Node:
-    """`node` with every parenthesis or type assertion around it."""
-    parent = parent_of(node)
-    while parent is not None and parent.type in WRAPPERS:
-        node = parent
-        parent = parent_of(node)
-    return node
-
-
 def _called(expression: ts.Node) -> tuple[ts.Node, ts.Node] | None:
     """(call, callee) when `expression`, wrapped or not, is the callee of a call."""
-    callee = _wrapped(expression)
+    callee = outer(expression)
     call = parent_of(callee)
     if (
         call is not None
@@ -396,7 +386,7 @@ def _called(expression: ts.Node) -> tuple[ts.Node, ts.Node] | None:
 
 def _member_called(receiver: ts.Node) -> tuple[ts.Node, ts.Node] | None:
     """(call, callee) of `receiver.x(...)` / `receiver["x"](...)`, receiver wrapped or not."""
-    outer_receiver = _wrapped(receiver)
+    outer_receiver = outer(receiver)
     member = parent_of(outer_receiver)
     if member is None or member.type not in _MEMBERS:
         return None
