@@ -32,13 +32,11 @@ sys.path.insert(0, str(REPO_ROOT))
 import nextaudit.source as source_mod  # noqa: E402
 from nextaudit.analysis.syntax import bind_tree  # noqa: E402
 from nextaudit.config import find_config, load_config, project_root  # noqa: E402
-from nextaudit.context import RuleContext  # noqa: E402
+from nextaudit.context import CollectContext, RuleContext  # noqa: E402
 from nextaudit.discovery import discover, find_git_root  # noqa: E402
 from nextaudit.engine import (  # noqa: E402
     SYNTAX_ERROR,
-    CollectPlan,
     RuleSetting,
-    analyze_source,
     syntax_error_finding,
 )
 from nextaudit.project import Project  # noqa: E402
@@ -127,6 +125,17 @@ def run_check(source: source_mod.SourceFile, setting: RuleSetting, registry: Reg
         bind_tree(None)
 
 
+def run_collector(
+    source: source_mod.SourceFile, setting: RuleSetting, registry: Registry, root: Path
+) -> object:
+    """A project rule's per-file half, without the engine's once-per-file work."""
+    rule = registry[setting.rule_id]
+    collector = registry.fact_collector(rule.id)
+    assert collector is not None
+    ctx = CollectContext(rule, setting.severity, setting.options_map, (root.as_posix(),))
+    return collector(source, ctx)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("target", type=Path)
@@ -159,10 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             clock.time(setting.rule_id, run_check, source, setting, registry)
         clock.time("(suppressions)", source_suppressions, source)
         for setting in collecting:  # a project rule's per-file half, as the engine runs it
-            plan = CollectPlan((setting,), (target.as_posix(),))
             label = f"{setting.rule_id} (collect)"
-            result = clock.time(label, analyze_source, source, [], registry, collect=plan)
-            facts.setdefault(source.path, {}).update(result.facts)
+            found = clock.time(label, run_collector, source, setting, registry, target)
+            facts.setdefault(source.path, {})[setting.rule_id] = found
 
     # Project rules see the chosen files only, so that --step scales them too.
     build = Project.build
