@@ -36,7 +36,10 @@ def lacks(source: SourceFile, *needles: bytes) -> bool:
     if not ENABLED:
         return False
     content = source.content
-    return not any(needle in content for needle in needles)
+    for needle in needles:  # a plain loop: any() and a generator cost more than the tests
+        if needle in content:
+            return False
+    return True
 
 
 def lacks_any(source: SourceFile, needles: Iterable[str]) -> bool:
