@@ -19,8 +19,9 @@ import hashlib
 import itertools
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
 from nextaudit import __version__
 from nextaudit.findings import Finding, Location, Notice, Severity
@@ -132,31 +133,86 @@ _READY_FOLDERS: set[str] = set()
 _TEMPORARY_NAMES = itertools.count()
 
 
+Entry = tuple[list[Finding], list[Notice], list[Suppression], dict[str, object]]
+
+
 class Cache:
+    """File entries, one JSON file each (written by whichever process analysed the
+    file), plus an index: every entry of the last run in one file, written by the
+    parent at the end of a run, so a warm run reads one file instead of one per
+    source. An entry missing from the index (another run's settings, a file the
+    last run did not see) is read from its own file; a corrupt index is ignored."""
+
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         # Entry paths by string concatenation: a warm run builds one per file.
         self._entries = os.path.join(os.fspath(directory), f"v{FORMAT}") + os.sep
+        self._index: dict[str, object] | None = None
+        self._index_damaged = False  # an indexed entry did not read: rewrite the index
 
     def _entry_path(self, key: str) -> str:
         return f"{self._entries}{key[:2]}{os.sep}{key}.json"
 
-    def get(
-        self, key: str, path: str
-    ) -> tuple[list[Finding], list[Notice], list[Suppression], dict[str, object]] | None:
+    @property
+    def index_path(self) -> str:
+        return f"{self._entries}index.json"
+
+    def index(self) -> dict[str, object]:
+        """The entries of the last run's index, by key (empty when there is none)."""
+        if self._index is None:
+            self._index = {}
+            try:
+                with open(self.index_path, encoding="utf-8") as handle:
+                    data = json.load(handle)
+                if isinstance(data, dict) and data.get("version") == __version__:
+                    entries = data.get("entries")
+                    if isinstance(entries, dict):
+                        self._index = entries
+            except (OSError, ValueError):
+                pass  # missing or corrupt: entries are read from their own files
+        return self._index
+
+    def index_holds(self, keys: Collection[str]) -> bool:
+        """Whether the index holds exactly these entries, all readable (a warm run
+        that changed nothing then writes nothing)."""
+        return not self._index_damaged and set(keys) == self.index().keys()
+
+    def write_index(self, entries: Mapping[str, object]) -> None:
+        """Replace the index with `entries` (key -> document)."""
+        document = {"version": __version__, "entries": dict(entries)}
+        self.write_entry(self.index_path, document)
+        self._index, self._index_damaged = dict(entries), False
+
+    def get(self, key: str, path: str) -> Entry | None:
+        indexed = self.index().get(key)
+        if indexed is not None:
+            found = _decoded(indexed, path) if isinstance(indexed, dict) else None
+            if found is not None:
+                return found
+            self._index_damaged = True
         try:
             with open(self._entry_path(key), encoding="utf-8") as handle:
                 data = json.load(handle)
             if data.get("key") != key:
                 return None
-            return (
-                [_finding(f, path) for f in data["findings"]],
-                [_notice(n, path) for n in data["notices"]],
-                [_suppression(s, path) for s in data["suppressions"]],
-                dict(data["facts"]),
-            )
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, AttributeError):
             return None  # missing, corrupt or from another format: rebuild
+        return _decoded(data, path)
+
+    @staticmethod
+    def document(
+        findings: Sequence[Finding],
+        notices: Sequence[Notice],
+        suppressions: Sequence[Suppression],
+        facts: Mapping[str, object] | None = None,
+    ) -> dict[str, object]:
+        """An entry as stored (its key aside)."""
+        return {
+            "findings": [_finding_json(f) for f in findings],
+            "notices": [[n.message, n.kind, n.fatal] for n in notices if not n.fatal],
+            "suppressions": [_suppression_json(s) for s in suppressions],
+            "facts": dict(facts or {}),
+        }
 
     def put(
         self,
@@ -166,13 +222,7 @@ class Cache:
         suppressions: Sequence[Suppression],
         facts: Mapping[str, object] | None = None,
     ) -> None:
-        document = {
-            "key": key,
-            "findings": [_finding_json(f) for f in findings],
-            "notices": [[n.message, n.kind, n.fatal] for n in notices if not n.fatal],
-            "suppressions": [_suppression_json(s) for s in suppressions],
-            "facts": dict(facts or {}),
-        }
+        document = {"key": key, **self.document(findings, notices, suppressions, facts)}
         self.write_entry(self._entry_path(key), document)
 
     def write_entry(self, target: str | Path, document: object) -> None:
@@ -218,6 +268,20 @@ class Cache:
                 with contextlib.suppress(OSError):
                     marker.write_text(text, encoding="utf-8")
         _READY_FOLDERS.add(directory)
+
+
+def _decoded(data: Mapping[str, object], path: str) -> Entry | None:
+    """An entry's findings, notices, suppressions and facts, or None when it does not
+    read as one (corrupt, another format): then the file is analysed again."""
+    try:
+        return (
+            [_finding(f, path) for f in cast(list[list[object]], data["findings"])],
+            [_notice(n, path) for n in cast(list[list[object]], data["notices"])],
+            [_suppression(x, path) for x in cast(list[list[object]], data["suppressions"])],
+            dict(cast(dict[str, object], data["facts"])),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError, AssertionError):
+        return None
 
 
 def _location_json(loc: Location) -> list[int]:

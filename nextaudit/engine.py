@@ -62,6 +62,9 @@ class FileResult:
     # What project rules' collectors found in this file, by rule id (see
     # registry.FactCollector); a rule is absent when its collector did not run.
     facts: dict[str, object] = field(default_factory=dict)
+    # The result's key in the cache, when it was read from or written to it (the
+    # runner indexes these at the end of a run).
+    cache_key: str = ""
 
 
 def first_syntax_error(tree: ts.Tree) -> ts.Node | None:
@@ -243,6 +246,7 @@ def read_and_analyze(
         result.notices.append(Notice(path, "contains NUL bytes", "encoding"))
     if cache is not None and key is not None and not any(n.fatal for n in result.notices):
         cache.put(key, result.findings, result.notices, result.suppressions, result.facts)
+        result.cache_key = key
     return result
 
 
@@ -296,7 +300,7 @@ def _cache_lookup(
     from nextaudit.cache import entry_key, file_context
     from nextaudit.nextjs_roles import Role, role_of
 
-    cache = _cache_for(cache_dir)
+    cache = cache_for(cache_dir)
     # Only route files have a context; the name test spares role_of's PurePosixPath
     # for the others (this runs for every file of a warm run).
     is_route = rel_path.rpartition("/")[2].startswith("route.") and role_of(rel_path) is Role.ROUTE
@@ -306,11 +310,12 @@ def _cache_lookup(
     if hit is None:
         return cache, key, None
     findings, notices, suppressions, facts = hit
-    return cache, key, FileResult(path, findings, notices, True, suppressions, facts)
+    return cache, key, FileResult(path, findings, notices, True, suppressions, facts, key)
 
 
 @functools.cache
-def _cache_for(cache_dir: str) -> Cache:
+def cache_for(cache_dir: str) -> Cache:
+    """The process's Cache object for a directory (it keeps the loaded index)."""
     from nextaudit.cache import Cache
 
     return Cache(Path(cache_dir))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,6 +169,23 @@ def analyse_files(
     finally:
         # On Ctrl-C or an error, do not wait for queued work.
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _write_cache_index(cache_dir: str, results: Mapping[str, FileResult]) -> None:
+    """Index this run's cache entries in one file (see cache.Cache), unless the index
+    holds these entries already."""
+    from nextaudit.cache import Cache
+    from nextaudit.engine import cache_for
+
+    cache = cache_for(cache_dir)
+    if cache.index_holds(results.keys()):
+        return
+    cache.write_index(
+        {
+            key: Cache.document(r.findings, r.notices, r.suppressions, r.facts)
+            for key, r in sorted(results.items())
+        }
+    )
 
 
 def _stop_workers(pool: object) -> None:
@@ -405,6 +422,10 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
     tasks = []
     rel_paths: dict[str, str] = {}
     cache_dir = options.cache_dir.as_posix() if options.cache_dir is not None else None
+    if cache_dir is not None:
+        from nextaudit.engine import cache_for
+
+        cache_for.cache_clear()  # read the index afresh: another run may have written it
     digests: dict[int, str] = {}  # by id() of the shared settings tuple
     for path in files:
         rel = relative_posix(path, config.root)
@@ -434,6 +455,7 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
     project = _ProjectOutcome()
     project_roots: list[_ProjectRoot] = []
     facts: dict[str, dict[str, object]] = {}
+    cached_results: dict[str, FileResult] = {}
 
     def project_rules_meanwhile() -> None:
         """The project rules that need nothing from the files, while workers work."""
@@ -453,7 +475,11 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
                 suppressions[result.path] = result.suppressions
             if result.facts:
                 facts[result.path] = result.facts
+            if result.cache_key:
+                cached_results[result.cache_key] = result
             advance()
+    if cache_dir is not None:
+        _write_cache_index(cache_dir, cached_results)
     for where in project_roots:
         where.project.facts = facts
         _run_project_rules(where, config, collecting, project)

@@ -158,3 +158,64 @@ def test_concurrent_writers_leave_only_whole_entries(tmp_path: Path) -> None:
         json.loads(entry.read_text())  # every entry is complete JSON
     assert not list(cache.glob("v*/*/.tmp-*"))
     assert len(summary(analyse(root, cache))) == 30
+
+
+def _index(cache: Path) -> dict[str, object]:
+    data = json.loads((cache / "v2" / "index.json").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data["entries"]  # type: ignore[no-any-return]
+
+
+def _tree(root: Path) -> None:
+    write(root / "lib" / "a.ts", "export let a: any;\n")
+    write(root / "lib" / "b.ts", "export const b = 1;\n")
+    write(root / "app" / "api" / "x" / "route.ts", "export async function GET() { return 1 }\n")
+
+
+def test_a_warm_run_reads_the_index_not_one_file_per_source(tmp_path: Path) -> None:
+    root, cache = tmp_path / "proj", tmp_path / "cache"
+    _tree(root)
+    cold = analyse(root, cache)
+    assert len(_index(cache)) == 3 == len(entries(cache))
+    for entry in entries(cache):  # the index alone must answer
+        entry.unlink()
+    warm = analyse(root, cache)
+    assert summary(warm) == summary(cold) and warm.files_scanned == 3
+    assert entries(cache) == []  # nothing was analysed again
+
+
+def test_an_edit_updates_the_index(tmp_path: Path) -> None:
+    root, cache = tmp_path / "proj", tmp_path / "cache"
+    _tree(root)
+    analyse(root, cache)
+    before = set(_index(cache))
+    write(root / "lib" / "b.ts", "export const b: any = 1;\n")
+    edited = analyse(root, cache)
+    assert [(name, line) for name, line, *_ in summary(edited)] == [("a.ts", 1), ("b.ts", 1)]
+    after = set(_index(cache))
+    assert len(after) == 3 and len(after - before) == 1
+
+
+def test_a_corrupt_or_foreign_index_is_ignored(tmp_path: Path) -> None:
+    root, cache = tmp_path / "proj", tmp_path / "cache"
+    _tree(root)
+    cold = analyse(root, cache)
+    index = cache / "v2" / "index.json"
+    for broken in (
+        "{not json",
+        '{"version": "0.0.0-other", "entries": {}}',
+        json.dumps({"version": json.loads(index.read_text())["version"], "entries": []}),
+        json.dumps(
+            {
+                "version": json.loads(index.read_text())["version"],
+                "entries": {key: {"findings": "garbage"} for key in _index(cache)},
+            }
+        ),
+    ):
+        index.write_text(broken, encoding="utf-8")
+        assert summary(analyse(root, cache)) == summary(cold)
+        # ... and the run wrote a sound index again
+        assert set(_index(cache)) == {p.stem for p in entries(cache)}
+        assert all(
+            isinstance(e, dict) and isinstance(e["findings"], list) for e in _index(cache).values()
+        )
