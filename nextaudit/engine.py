@@ -134,7 +134,7 @@ def _run_rules(
     result: FileResult,
 ) -> None:
     for setting, rule, check, options in _bound_checks(settings, registry):
-        if rule is None:  # syntax-error
+        if rule is None or check is None:  # syntax-error
             finding = syntax_error_finding(source, setting.severity)
             if finding is not None:
                 result.findings.append(finding)
@@ -148,7 +148,8 @@ def _run_rules(
         result.findings.extend(ctx.findings)
 
 
-_BoundCheck = tuple[RuleSetting, Rule | None, FileCheck, Mapping[str, object]]
+# (setting, rule, check, options); rule and check are None for syntax-error.
+_BoundCheck = tuple[RuleSetting, Rule | None, FileCheck | None, Mapping[str, object]]
 # Settings tuples are shared by every file with the same effective rules: their rules,
 # checks and option maps are looked up once per tuple, not once per file and rule.
 # Keyed by id(); the tuple is kept in the value so its id cannot be reused.
@@ -163,7 +164,7 @@ def _bound_checks(settings: Sequence[RuleSetting], registry: Registry) -> list[_
     bound: list[_BoundCheck] = []
     for setting in settings:
         if setting.rule_id == SYNTAX_ERROR:
-            bound.append((setting, None, _no_check, {}))
+            bound.append((setting, None, None, {}))
             continue
         rule = registry[setting.rule_id]
         if rule.kind == "file":
@@ -174,10 +175,6 @@ def _bound_checks(settings: Sequence[RuleSetting], registry: Registry) -> list[_
         _BOUND.clear()
     _BOUND[id(settings)] = (settings, registry, bound)
     return bound
-
-
-def _no_check(source: SourceFile, ctx: RuleContext) -> None:
-    return None
 
 
 def _collect_facts(

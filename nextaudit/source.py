@@ -346,11 +346,7 @@ class SourceFile:
         """1-based column in Unicode code points for a 0-based row and byte column."""
         if self.is_ascii:  # most files: no need for the table of line starts
             return byte_column + 1
-        start = self.line_starts[row]
-        prefix = self.content[start : start + byte_column]
-        if prefix.isascii():
-            return byte_column + 1
-        return len(prefix.decode("utf-8", errors="replace")) + 1
+        return self._column_at(self.line_starts[row] + byte_column, byte_column)
 
     def location(self, node: ts.Node) -> Location:
         # A point's column is in bytes, so the line starts at offset - column: no
@@ -383,8 +379,6 @@ class SourceFile:
         return Location(*self._point(start_byte), *self._point(end_byte))
 
     def _point(self, offset: int) -> tuple[int, int]:
-        import bisect
-
         row = bisect.bisect_right(self.line_starts, offset) - 1
         return row + 1, self.column(row, offset - self.line_starts[row])
 

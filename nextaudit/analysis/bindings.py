@@ -22,7 +22,7 @@ _IDENTIFIER = frozenset({"identifier"})
 # ASCII bytes that continue a name: the lexer takes the longest name it can, so a name
 # is never followed by one. (Nothing is assumed of the byte before: error recovery can
 # start a name right after a number, as in `10px`.)
-_NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
+NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 
 
 def identifiers_named(
@@ -52,7 +52,7 @@ def identifiers_named(
     start = content.find(needle, node.start_byte, end)
     while start != -1:
         stop = start + size
-        if stop >= len(content) or content[stop] not in _NAME_BYTES:
+        if stop >= len(content) or content[stop] not in NAME_BYTES:
             leaf = root.named_descendant_for_byte_range(start, stop)
             if (
                 leaf is not None
@@ -62,6 +62,30 @@ def identifiers_named(
             ):
                 found.append(leaf)
         start = content.find(needle, start + 1, end)
+    return found
+
+
+def keywords(source: SourceFile, word: bytes) -> list[ts.Node]:
+    """The keyword tokens spelled `word` (`import`, `catch`...), in source order: the
+    anonymous node exactly at each occurrence of the word in the bytes (a name such as
+    `imports`, or the word in a string or comment, is another node)."""
+    root = source.root
+    content = source.content
+    token_type = word.decode("ascii")
+    found: list[ts.Node] = []
+    at = content.find(word)
+    while at != -1:
+        end = at + len(word)
+        token = root.descendant_for_byte_range(at, end)
+        if (
+            token is not None
+            and not token.is_named
+            and token.type == token_type
+            and token.start_byte == at
+            and token.end_byte == end
+        ):
+            found.append(token)
+        at = content.find(word, end)
     return found
 
 

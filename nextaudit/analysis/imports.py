@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import tree_sitter as ts
 
+from nextaudit.analysis.bindings import keywords
 from nextaudit.analysis.syntax import string_value, text
 from nextaudit.source import SourceFile
 
@@ -47,23 +48,14 @@ def import_statements(source: SourceFile) -> list[ts.Node]:
     the node at each occurrence of that word (O(depth) each, in C) finds them all,
     wherever error recovery or `declare module` blocks put them.
     """
-    content = source.content
-    root = source.root
     found: list[ts.Node] = []
-    start = content.find(b"import")
-    while start != -1:
-        keyword = root.descendant_for_byte_range(start, start + len(b"import"))
-        if keyword is not None and keyword.type == "import" and not keyword.is_named:
-            statement = keyword.parent
-            if (
-                statement is not None
-                and statement.type == "import_statement"
-                and statement.start_byte == start
-            ):
-                module = statement.child_by_field_name("source")
-                if module is not None and module.type == "string":
-                    found.append(statement)
-        start = content.find(b"import", start + len(b"import"))
+    for keyword in keywords(source, b"import"):
+        statement = keyword.parent
+        if statement is None or statement.type != "import_statement":
+            continue
+        module = statement.child_by_field_name("source")
+        if statement.start_byte == keyword.start_byte and module and module.type == "string":
+            found.append(statement)
     return found
 
 

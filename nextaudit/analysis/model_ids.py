@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from nextaudit.analysis.prefilter import unescaped_bytes
+
 # ASCII: with IGNORECASE alone, Python would also fold the Kelvin sign into `k` and
 # the long s into `s`; model ids are plain ASCII.
 FLAGS = re.IGNORECASE | re.ASCII
@@ -215,12 +217,6 @@ def _branches(node: _Trie) -> str:
 
 
 QUOTED_ID_START: re.Pattern[bytes] = re.compile(b'"' + _trie_pattern(id_starts()).encode("ascii"))
-# Escapes that spell a character their bytes do not show (`\x67`, `\u0067`,
-# `\u{67}`), and legacy octal ones, as prefilter.may_hide_text. Any other escape
-# reads, in a literal's value, as the character after its backslash (`\p` is `p`,
-# `\-` is `-`) or as a control character no id holds (`\n`): the bytes without
-# their backslashes show every id such a literal holds.
-_SPELLS_ANY: re.Pattern[bytes] = re.compile(rb"\\(?:[xu]|[0-7])")
 
 
 def may_quote_model_id(content: bytes) -> bool:
@@ -232,7 +228,6 @@ def may_quote_model_id(content: bytes) -> bool:
         return True
     if b"\\" not in content:
         return False
-    if _SPELLS_ANY.search(content) is not None:
-        return True
-    unescaped = content.replace(b"\\", b"")
-    return QUOTED_ID_START.search(unescaped.translate(_FOLD)) is not None
+    # Escapes: read the bytes as a literal's value may (None: one could spell anything).
+    read = unescaped_bytes(content)
+    return read is None or QUOTED_ID_START.search(read.translate(_FOLD)) is not None

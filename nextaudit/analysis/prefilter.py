@@ -63,33 +63,38 @@ def lacks_text(source: SourceFile, *needles: bytes) -> bool:
     only drop a backslash read them, and no escape that can spell a letter."""
     if not lacks(source, *needles):
         return False
-    unescaped = _unescaped(source)
-    if unescaped is None:
+    read = unescaped(source)
+    if read is None:
         return False
-    return not any(needle in unescaped for needle in needles)
+    return not any(needle in read for needle in needles)
 
 
 def lacks_text_match(source: SourceFile, pattern: re.Pattern[bytes]) -> bool:
     """`lacks_match` for text that may sit in a string literal's value (`lacks_text`)."""
     if not lacks_match(source, pattern):
         return False
-    unescaped = _unescaped(source)
-    return unescaped is not None and pattern.search(unescaped) is None
+    read = unescaped(source)
+    return read is not None and pattern.search(read) is None
 
 
-def _unescaped(source: SourceFile) -> bytes | None:
+def unescaped(source: SourceFile) -> bytes | None:
+    """`unescaped_bytes` of the file, once per file: most files hold a backslash
+    (`"\\n"`), and several rules ask."""
+    return source.memo("prefilter.unescaped", _unescaped_content)
+
+
+def _unescaped_content(source: SourceFile) -> bytes | None:
+    return unescaped_bytes(source.content)
+
+
+def unescaped_bytes(content: bytes) -> bytes | None:
     """The bytes with every backslash that could drop out of a string's value
-    dropped (with the line break after it: a line continuation); None when an escape
-    could spell any letter, and no reading of the bytes is safe. Once per file: most
-    files hold a backslash (`"\\n"`), and several rules ask."""
-    return source.memo("prefilter.unescaped", _read_unescaped)
-
-
-def _read_unescaped(source: SourceFile) -> bytes | None:
-    content = source.content
+    dropped (with the line break after it: a line continuation), so that every text
+    a literal's value holds shows in them; None when an escape could spell any letter,
+    and no reading of the bytes is safe."""
     if b"\\" not in content:
         return content
-    if may_hide_text(source):
+    if _LETTER_ESCAPE.search(content) is not None:
         return None
     for continuation in (b"\\\r\n", b"\\\n", "\\\u2028".encode(), "\\\u2029".encode()):
         content = content.replace(continuation, b"")

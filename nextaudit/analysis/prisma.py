@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import tree_sitter as ts
 
 from nextaudit.analysis import prefilter
+from nextaudit.analysis.bindings import NAME_BYTES
 from nextaudit.analysis.syntax import parent_of, text, unwrap
 from nextaudit.source import SourceFile
 
@@ -34,8 +35,6 @@ MODEL_METHODS = frozenset(
 )
 RAW_METHODS = frozenset({"$queryRaw", "$executeRaw", "$queryRawUnsafe", "$executeRawUnsafe"})
 DEFAULT_CLIENTS = ("prisma", "db", "tx")
-# ASCII bytes that continue a name (see `_operation_names`).
-_NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 
 
 @dataclass(frozen=True)
@@ -250,7 +249,7 @@ def _operation_names(source: SourceFile, operations: frozenset[str]) -> list[ts.
                 if (
                     start >= 0
                     and content.startswith(spelled, start)
-                    and (stop == size or content[stop] not in _NAME_BYTES)
+                    and (stop == size or content[stop] not in NAME_BYTES)
                 ):
                     node = root.named_descendant_for_byte_range(start, stop)
                     if (

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from nextaudit.analysis.prefilter import unescaped_bytes
+
 # Rules whose findings locate a secret: reporters must never show the source text of
 # their span (code frames mask it; the finding's snippet is already redacted).
 SECRET_RULES = frozenset({"no-hardcoded-secret"})
@@ -200,12 +202,6 @@ _MARKERS: tuple[tuple[bytes, bool], ...] = tuple(
     (key_format.marker.encode("ascii"), key_format.pattern.pattern.startswith(_START))
     for key_format in KEY_FORMATS
 )
-# Escapes that spell a character their bytes do not show (`\x73`, `\u0073`,
-# `\u{73}`), and legacy octal ones, as prefilter.may_hide_text. Any other escape
-# reads, in a literal's value, as the character after its backslash (`\k` is `k`,
-# `\ ` a space) or as a control character no marker holds (`\n`): the bytes without
-# their backslashes show every marker such a literal holds.
-_SPELLS_ANY: re.Pattern[bytes] = re.compile(rb"\\(?:[xu]|[0-7])")
 
 
 def may_hold_secret(content: bytes) -> bool:
@@ -213,12 +209,14 @@ def may_hold_secret(content: bytes) -> bool:
     no marker occurs in them where a key can start (nor in them without their
     backslashes), and no escape could spell one."""
     if b"\\" in content:
-        if _SPELLS_ANY.search(content) is not None:
+        # Escapes: read the bytes as a literal's value may (prefilter.unescaped_bytes;
+        # None when an escape could spell any character). An escape may also stand
+        # before a key (`"\nsk-..."`): its value starts a token there and its bytes do
+        # not, so any marker counts.
+        read = unescaped_bytes(content)
+        if read is None:
             return True
-        # An escape may also stand before a key (`"\nsk-..."`): its value starts a token
-        # there and its bytes do not, so any marker counts.
-        unescaped = content.replace(b"\\", b"")
-        return _shows_a_marker(unescaped) and any(m in unescaped for m, _ in _MARKERS)
+        return _shows_a_marker(read) and any(m in read for m, _ in _MARKERS)
     if not _shows_a_marker(content):
         return False
     # Without escapes a literal's value is the stretch of bytes between its quotes.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tree_sitter as ts
 
 from nextaudit.analysis import prefilter
+from nextaudit.analysis.bindings import keywords
 from nextaudit.context import RuleContext
 from nextaudit.source import SourceFile
 
@@ -35,25 +36,13 @@ def catch_clauses(source: SourceFile) -> list[tuple[ts.Node, ts.Node]]:
     """
     if not prefilter.ENABLED:
         return [(m["catch"][0], m["body"][0]) for m in source.matches(_CATCH)]
-    content = source.content
-    root = source.root
     found: list[tuple[ts.Node, ts.Node]] = []
-    at = content.find(_KEYWORD)
-    while at != -1:
-        end = at + len(_KEYWORD)
-        keyword = root.descendant_for_byte_range(at, end)
-        if (
-            keyword is not None
-            and keyword.type == "catch"
-            and keyword.start_byte == at
-            and keyword.end_byte == end
-        ):
-            clause = keyword.parent
-            if clause is not None and clause.type == "catch_clause":
-                body = clause.child_by_field_name("body")
-                if body is not None and body.type == "statement_block":
-                    found.append((clause, body))
-        at = content.find(_KEYWORD, end)
+    for keyword in keywords(source, _KEYWORD):
+        clause = keyword.parent
+        if clause is not None and clause.type == "catch_clause":
+            body = clause.child_by_field_name("body")
+            if body is not None and body.type == "statement_block":
+                found.append((clause, body))
     return found
 
 

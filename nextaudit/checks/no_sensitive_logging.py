@@ -26,7 +26,12 @@ from typing import Protocol, cast
 import tree_sitter as ts
 
 from nextaudit.analysis import prefilter
-from nextaudit.analysis.bindings import const_value, declaring_scope, identifiers_named
+from nextaudit.analysis.bindings import (
+    NAME_BYTES,
+    const_value,
+    declaring_scope,
+    identifiers_named,
+)
 from nextaudit.analysis.flow import handlers
 from nextaudit.analysis.imports import names_imported_from
 from nextaudit.analysis.syntax import (
@@ -643,10 +648,6 @@ def _method_call(obj: ts.Node | None) -> ts.Node | None:
 
 # --- byte pre-filter -------------------------------------------------------------------
 
-# ASCII bytes that continue a name: the lexer takes the longest name it can, so a name
-# is never followed by one. (Nothing is assumed of the byte before: error recovery can
-# start a name right after a number, as in `0xablog` or `1nconsole`.)
-_NAME_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")
 # The default `sensitive` pattern, and what every match of it holds (in lower case):
 # one of the words, or `key` / `number` right after one of its heads (and a `-` or `_`
 # between them, or not). The filter knows no other pattern: any other list lets every
@@ -689,7 +690,7 @@ def _holds_name(content: bytes, name: bytes) -> bool:
     at = content.find(name)
     while at != -1:
         end = at + len(name)
-        if end == len(content) or content[end] not in _NAME_BYTES:
+        if end == len(content) or content[end] not in NAME_BYTES:
             return True
         at = content.find(name, at + 1)
     return False
@@ -709,10 +710,9 @@ def _may_log_sensitive_data(source: SourceFile, ctx: RuleContext, loggers: list[
         return True
     if b"\\" not in content:
         return False
-    # A string key or entry name may be escaped (`{ "\x74oken": t }`, `"to\ken"`): an
-    # escape that spells any letter lets the file through; any other reads as the
-    # character after its backslash, or as a control character no name holds.
-    return prefilter.may_hide_text(source) or _shows_logged_data(content.replace(b"\\", b""))
+    # A string key or entry name may be escaped (`{ "\x74oken": t }`, `"to\ken"`).
+    read = prefilter.unescaped(source)
+    return read is None or _shows_logged_data(read)
 
 
 def _shows_logged_data(content: bytes) -> bool:
