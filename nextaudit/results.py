@@ -48,6 +48,17 @@ class RunResult:
 
 
 def relative_posix(path: Path, base: Path) -> str:
+    # By string first: this runs for every file and finding, and Path.relative_to
+    # costs 15 us. Both sides are normalised Paths, so a path below `base` starts
+    # with its POSIX form and a slash.
+    text, prefix = path.as_posix(), base.as_posix()
+    if path.is_absolute() and base.is_absolute():
+        if text == prefix:
+            return "."
+        if not prefix.endswith("/"):
+            prefix += "/"
+        if text.startswith(prefix):
+            return text[len(prefix) :]
     try:
         return path.relative_to(base).as_posix()
     except ValueError:

@@ -33,6 +33,7 @@ from nextaudit.analysis.syntax import (
 from nextaudit.checks import await_request_apis, error_response_status, validate_request_input
 from nextaudit.discovery import discover
 from nextaudit.source import SourceFile
+from nextaudit.suppressions import directive_comments
 
 ODDITIES = [
     # A name right after a number (error recovery), before `$`, digits and `_`.
@@ -59,6 +60,13 @@ ODDITIES = [
     ' const r = require("next/headers"); cookies(); (cookies)(); (cookies as any)(); h()!;'
     ' nh.cookies(); nh["headers"](); (nh).draftMode(); r.cookies(); require("next/headers")'
     '.cookies(); (require("next/headers")).headers(); cookies()(); nh.cookies().get();',
+    # Suppression directives: in comments of every kind, twice in one comment, in
+    # strings, templates and JSX text (not comments), and in broken code.
+    "// nextaudit-ignore-file: no-explicit-any\n/* nextaudit-ignore: a */ let x: any;"
+    " /* nextaudit-ignore nextaudit-ignore: b */ const s = 'nextaudit-ignore: c';"
+    " const t = `${1} nextaudit-ignore`; <p>nextaudit-ignore</p>; <p>{/* nextaudit-ignore:"
+    " d */}</p>; /** nextaudit-ignore */ function (x { // nextaudit-ignore: e\n ;"
+    " /* nextaudit-ignore",
 ]
 
 
@@ -166,7 +174,17 @@ def _check_function_names(source: SourceFile) -> None:
     assert {n for n in names if analysis.declares_function(n)} == old & names
 
 
+def _check_directive_comments(source: SourceFile) -> None:
+    by_query = [
+        c.id
+        for c in source.nodes("(comment) @comment", "comment")  # a whole-tree walk
+        if "nextaudit-ignore" in source.node_text(c)
+    ]
+    assert [c.id for c in directive_comments(source)] == by_query
+
+
 CHECKS: list[Callable[[SourceFile], None]] = [
+    _check_directive_comments,
     _check_identifiers,
     _check_responses,
     _check_api_calls,
