@@ -16,8 +16,10 @@ receiver, however computed, so `(await createClient()).auth.getUser()` matches).
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -48,6 +50,8 @@ MIDDLEWARE_EXTENSIONS = (".ts", ".js", ".mts", ".mjs")
 # A handler that only forwards the request may pass it to a response constructor:
 # that is building a reply, not delegating the work.
 _RESPONSE_CLASSES = frozenset({"Response", "NextResponse"})
+# How many of a body's first calls `reaches_guard` tries before listing them all.
+_LEADING_CALLS = 4
 
 
 def reference_path(node: ts.Node) -> CalleePath | None:
@@ -134,7 +138,16 @@ class NamePatterns:
         return cls(tuple(plain), tuple(dotted))
 
     def name_matches(self, name: str | None) -> bool:
-        return name is not None and any(fnmatchcase(name, p) for p in self.plain)
+        return name is not None and self._plain_regex.match(name) is not None
+
+    @functools.cached_property
+    def _plain_regex(self) -> re.Pattern[str]:
+        # `fnmatchcase` against each plain pattern is one regex match each (every call
+        # of an unguarded handler asks): one alternation of the same regexes answers
+        # them all at once. An empty list matches nothing.
+        if not self.plain:
+            return re.compile(r"(?!)")
+        return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in self.plain))
 
     def path_matches(self, path: CalleePath) -> bool:
         if len(path) == 1:
@@ -196,12 +209,25 @@ def extends_default(configured: Iterable[str], default: object) -> bool:
 
 
 class GuardMatcher:
-    """Guards applied to one file (import aliases resolved once)."""
+    """Guards applied to one file (import aliases resolved once, when first needed)."""
 
     def __init__(self, source: SourceFile, guards: Guards) -> None:
         self.source = source
         self.guards = guards
-        self.renamed, self.namespaces = _aliases(source)
+
+    @functools.cached_property
+    def _import_aliases(self) -> tuple[dict[str, str], frozenset[str]]:
+        # Most handlers are guarded by their first call, spelled as the guard's own
+        # name: the file's imports are read only when a spelling needs them.
+        return _aliases(self.source)
+
+    @property
+    def renamed(self) -> dict[str, str]:
+        return self._import_aliases[0]
+
+    @property
+    def namespaces(self) -> frozenset[str]:
+        return self._import_aliases[1]
 
     def _spellings(self, path: CalleePath) -> Iterator[CalleePath]:
         """The path as written, then as imported: `import { auth as a }` makes `a()`
@@ -210,9 +236,10 @@ class GuardMatcher:
         head = path[0]
         if head is None:
             return
-        if head in self.renamed:
-            yield (self.renamed[head], *path[1:])
-        if head in self.namespaces and len(path) > 1:
+        renamed, namespaces = self._import_aliases
+        if head in renamed:
+            yield (renamed[head], *path[1:])
+        if head in namespaces and len(path) > 1:
             yield path[1:]
 
     def is_guard_path(self, path: CalleePath) -> bool:
@@ -226,7 +253,39 @@ class GuardMatcher:
 
     def reaches_guard(self, function: ts.Node) -> bool:
         """A guard call in `function` or in a same-file function it calls."""
+        if self._leading_call_guards(function):
+            return True
         return any(self.is_guard_call(c) for c in reachable_calls(function, self.source))
+
+    def _leading_call_guards(self, function: ts.Node) -> bool:
+        """One of the first calls of `function`'s body, found from the bytes, is a guard.
+
+        Most handlers check the caller first (`const session = await auth()`): looking
+        at the call behind each of the first few `(` of the body answers them without
+        listing every call of the body and of the functions it reaches. A call found so
+        is one of `calls_in(function)` (a `(` inside the body opens the arguments of a
+        call inside it), so a True here is the answer `reachable_calls` would give;
+        anything else is left to it.
+        """
+        body = function_body(function)
+        if body is None:
+            return False
+        content = self.source.content
+        root = self.source.root
+        end = body.end_byte
+        at = content.find(b"(", body.start_byte, end)
+        looked = 0
+        while at != -1 and looked < _LEADING_CALLS:
+            token = root.descendant_for_byte_range(at, at + 1)
+            arguments = token.parent if token is not None and token.type == "(" else None
+            if arguments is not None and arguments.type == "arguments":
+                call = arguments.parent
+                if call is not None and call.type == "call_expression":
+                    looked += 1
+                    if self.is_guard_call(call):
+                        return True
+            at = content.find(b"(", at + 1, end)
+        return False
 
     def wrapper_guards(self, wrapper: ts.Node) -> bool:
         """A call wrapping the exported handler guards it: by its name, the name of the
@@ -399,9 +458,12 @@ def middleware_guards(source: SourceFile, guards: Guards) -> bool:
 def is_api_route(rel_path: str) -> bool:
     """A file below `app/api/` (also `src/app/api/`, `apps/web/app/api/`); route groups
     `(name)` between them do not count, as they are not part of the URL."""
-    parts = [
-        p for p in PurePosixPath(rel_path).parts[:-1] if not (p.startswith("(") and p.endswith(")"))
-    ]
+    if "api" not in rel_path:  # most files: no need to split the path
+        return False
+    # `PurePosixPath(rel_path).parts[:-1]`, without building a path: empty and `.`
+    # segments drop out, as they do there.
+    segments = [p for p in rel_path.split("/") if p and p != "."]
+    parts = [p for p in segments[:-1] if not (p.startswith("(") and p.endswith(")"))]
     return any(a == "app" and b == "api" for a, b in itertools.pairwise(parts))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import tree_sitter as ts
@@ -18,6 +19,7 @@ from nextaudit.analysis.guards import (
 )
 from nextaudit.analysis.nextjs import is_route_file, local_declarations
 from nextaudit.analysis.paths import glob_match
+from nextaudit.analysis.prefilter import lacks_text
 from nextaudit.analysis.syntax import (
     call_arguments,
     callee_name,
@@ -110,13 +112,22 @@ def keeps_defaults(ctx: RuleContext, option: str) -> bool:
 
 
 def rule_guards(ctx: RuleContext) -> Guards:
-    functions = NamePatterns.parse(ctx.list_option("auth-functions"))
-    wrappers = NamePatterns.parse(ctx.list_option("auth-wrappers"))
+    return _guards(
+        tuple(ctx.list_option("auth-functions")),
+        tuple(ctx.list_option("auth-wrappers")),
+        keeps_defaults(ctx, "auth-functions") and keeps_defaults(ctx, "auth-wrappers"),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _guards(functions: tuple[str, ...], wrappers: tuple[str, ...], hints: bool) -> Guards:
+    """The guards of one configuration, parsed once per run, not once per file."""
+    parsed = NamePatterns.parse(functions), NamePatterns.parse(wrappers)
     # The extra evidence widens the default lists; a user who replaces a list takes
     # exact control of what counts.
-    if keeps_defaults(ctx, "auth-functions") and keeps_defaults(ctx, "auth-wrappers"):
-        return Guards(functions, wrappers, name_hint=names_auth, call_hint=reads_credential)
-    return Guards(functions, wrappers)
+    if hints:
+        return Guards(*parsed, name_hint=names_auth, call_hint=reads_credential)
+    return Guards(*parsed)
 
 
 # What a wrapper that authenticated puts on the request or in the handler's arguments
@@ -174,7 +185,9 @@ def reads_principal(handler: RouteHandler, source: SourceFile) -> bool:
 
 
 def is_force_static(source: SourceFile) -> bool:
-    """`export const dynamic = "force-static"`."""
+    """`export const dynamic = "force-static"` (the value's text is in the bytes)."""
+    if lacks_text(source, b"force-static"):
+        return False
     value = local_declarations(source).get("dynamic")
     return value is not None and string_value(unwrap(value)) == "force-static"
 
