@@ -10,19 +10,19 @@ the whole tree.
 from __future__ import annotations
 
 import enum
+import re
 
 import tree_sitter as ts
 
-from nextaudit.analysis.bindings import identifiers_named
+from nextaudit.analysis.bindings import NAME_BYTES, identifiers_named
 from nextaudit.analysis.imports import names_imported_from
 from nextaudit.analysis.nextjs import is_route_file
-from nextaudit.analysis.prefilter import lacks_text
+from nextaudit.analysis.prefilter import lacks_text, lacks_text_match
 from nextaudit.analysis.syntax import (
     FUNCTION_TYPES,
     call_arguments,
     member_chain,
     outer,
-    parent_of,
     string_value,
     text,
     unwrap,
@@ -31,6 +31,14 @@ from nextaudit.context import RuleContext
 from nextaudit.source import SourceFile
 
 _RESPONSE_CLASSES = frozenset({"Response", "NextResponse"})
+# `NextResponse` bound to another name: `import { NextResponse as R }` (the name may be
+# a string), `const { NextResponse: R } = require(...)`. Either way the name is
+# followed, after its closing quote and any spaces (non-ASCII ones included) or
+# comments, by `as` or `:`. A file without that reads its imports for nothing.
+_RENAMING = re.compile(rb"NextResponse[\"'`]?[\s\x80-\xff]*(?:as|[:/])")
+# `Response` ends `NextResponse` too: one search finds both names.
+_RESPONSE_BYTES = b"Response"
+_NEXT = b"Next"
 _NOT_AN_ERROR = frozenset({"null", "undefined", "false"})
 # Walking up from a `return` to its catch clause stops at these: the return belongs to
 # a function of its own, or to a class body, not to the catch block.
@@ -53,6 +61,8 @@ class Status(enum.Enum):
 
 
 def _response_classes(source: SourceFile) -> set[str]:
+    if lacks_text_match(source, _RENAMING):
+        return set(_RESPONSE_CLASSES)
     renamed, _namespaces = names_imported_from(source, "next/server", "NextResponse")
     return set(_RESPONSE_CLASSES) | renamed
 
@@ -162,31 +172,58 @@ def _describe(response: ts.Node, class_name: str) -> str:
 def _response_of(class_node: ts.Node) -> ts.Node | None:
     """The `X.json(...)` call or `new X(...)` expression whose class is the identifier
     `class_node` (written as such: no parentheses, no cast)."""
-    parent = parent_of(class_node)
+    # Two steps up at most: `Node.parent` (one walk down, in C) is cheaper here than
+    # `parent_of`, which records the whole path from the root in Python.
+    parent = class_node.parent
     if parent is None:
         return None
-    if parent.type == "new_expression":
+    kind = parent.type
+    if kind == "new_expression":
         return parent if parent.child_by_field_name("constructor") == class_node else None
-    if parent.type != "member_expression" or parent.child_by_field_name("object") != class_node:
+    if kind != "member_expression" or parent.child_by_field_name("object") != class_node:
         return None
     method = parent.child_by_field_name("property")
     if method is None or method.type != "property_identifier" or text(method) != "json":
         return None
-    call = parent_of(parent)
+    call = parent.parent
     if call is None or call.type != "call_expression":
         return None
     return call if call.child_by_field_name("function") == parent else None
+
+
+def _class_nodes(source: SourceFile) -> list[tuple[ts.Node, str]]:
+    """(identifier, name) of every identifier spelled `Response` or `NextResponse`: what
+    `identifiers_named` finds for each name, with one search for the two."""
+    content = source.content
+    root = source.root
+    size = len(_RESPONSE_BYTES)
+    found: list[tuple[ts.Node, str]] = []
+    at = content.find(_RESPONSE_BYTES)
+    while at != -1:
+        stop = at + size
+        if stop >= len(content) or content[stop] not in NAME_BYTES:
+            leaf = root.named_descendant_for_byte_range(at, stop)
+            if leaf is not None and leaf.end_byte == stop and leaf.type == "identifier":
+                start = leaf.start_byte
+                if start == at:
+                    found.append((leaf, "Response"))
+                elif start == at - len(_NEXT) and content[start:at] == _NEXT:
+                    found.append((leaf, "NextResponse"))
+        at = content.find(_RESPONSE_BYTES, at + 1)
+    return found
 
 
 def _responses(source: SourceFile, classes: set[str]) -> list[tuple[ts.Node, str]]:
     """(response, class name) of every `X.json(...)` and `new X(...)` with X one of
     `classes`, in source order."""
     found: list[tuple[ts.Node, str]] = []
-    for class_name in classes:
-        for class_node in identifiers_named(source, class_name):
-            response = _response_of(class_node)
-            if response is not None:
-                found.append((response, class_name))
+    named = _class_nodes(source)
+    for class_name in classes - _RESPONSE_CLASSES:
+        named.extend((node, class_name) for node in identifiers_named(source, class_name))
+    for class_node, class_name in named:
+        response = _response_of(class_node)
+        if response is not None:
+            found.append((response, class_name))
     return sorted(found, key=lambda pair: (pair[0].start_byte, pair[0].end_byte))
 
 

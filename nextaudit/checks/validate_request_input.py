@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
@@ -84,7 +85,9 @@ class CalleePattern:
         receiver, dot, name = entry.strip().rpartition(".")
         return cls(receiver if dot else None, name)
 
-    def matches(self, call: ts.Node, imported: dict[str, str]) -> bool:
+    def matches(self, call: ts.Node, imported: Callable[[str], str]) -> bool:
+        """`imported(local)` is the name a local name was imported as (itself if it
+        was not renamed); it is asked only when the local name does not match."""
         callee = call.child_by_field_name("function")
         if callee is None:
             return False
@@ -93,8 +96,9 @@ class CalleePattern:
             if self.receiver is not None:
                 return False
             local = text(callee)
-            names = {local, imported.get(local, local)}  # `import { parse as p }`
-            return any(fnmatchcase(name, self.name) for name in names)
+            if fnmatchcase(local, self.name):
+                return True
+            return fnmatchcase(imported(local), self.name)  # `import { parse as p }`
         if callee.type != "member_expression" or self.receiver is None:
             return False
         if not fnmatchcase(text(callee.child_by_field_name("property")), self.name):
@@ -215,6 +219,11 @@ class _Analysis:
             if b.imported not in ("*", "default")
         }
 
+    def imported_name(self, local: str) -> str:
+        # The imports are read on the first plain call whose own name matches no
+        # pattern: most body values only reach methods (`schema.parse(body)`).
+        return self.imported.get(local, local)
+
     def declares_function(self, name: str) -> bool:
         """This file binds `name` to a function somewhere (at any depth)."""
         found = self.function_names.get(name)
@@ -239,9 +248,10 @@ class _Analysis:
 
     # --- validators ---------------------------------------------------------------
     def is_validator(self, call: ts.Node) -> bool:
-        if any(p.matches(call, self.imported) for p in self.non_validators):
+        imported = self.imported_name
+        if any(p.matches(call, imported) for p in self.non_validators):
             return False
-        return any(p.matches(call, self.imported) for p in self.validators)
+        return any(p.matches(call, imported) for p in self.validators)
 
     def validates(self, call: ts.Node, index: int, depth: int = 0) -> bool:
         """A validator call, or a same-file function whose `index`-th parameter flows
