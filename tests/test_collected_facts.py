@@ -1,6 +1,7 @@
-"""Project rules with a per-file half (structure-doc's `collect`): the facts come from
-the file analysis (workers, cache), the project check never parses those files again,
-and the findings are the same whichever way the facts arrive."""
+"""Project rules with a per-file half (structure-doc's and prisma-generated-types'
+`collect`): the facts come from the file analysis (workers, cache), the project check
+never parses those files again, and the findings are the same whichever way the facts
+arrive."""
 
 from __future__ import annotations
 
@@ -14,20 +15,33 @@ from rule_harness import run_rule_on_tree
 from nextaudit import engine
 from nextaudit.cache import Cache
 from nextaudit.config import load_config
+from nextaudit.findings import Finding
 from nextaudit.project import Project
 from nextaudit.registry import default_registry
 from nextaudit.results import RunResult
 from nextaudit.runner import RunOptions, run
 
 TREES = [FIXTURES / "structure-doc", FIXTURES / "structure-doc--custom"]
+# (rule, fixture tree) of every project rule with a collector.
+COLLECTING = [
+    *(("structure-doc", tree) for tree in TREES),
+    ("prisma-generated-types", FIXTURES / "prisma-generated-types"),
+    ("prisma-generated-types", FIXTURES / "prisma-generated-types--monorepo"),
+]
+Found = list[tuple[str, int, int, str, str]]
 
 
-def _structure_findings(result: RunResult, root: Path) -> list[tuple[str, int, int, str]]:
-    return [
-        (Path(f.path).relative_to(root).as_posix(), f.location.line, f.location.column, f.message)
-        for f in result.findings
-        if f.rule_id == "structure-doc"
-    ]
+def _structure_findings(result: RunResult, root: Path) -> Found:
+    return _findings_of("structure-doc", result, root)
+
+
+def _findings_of(rule_id: str, result: RunResult, root: Path) -> Found:
+    return [_row(f, root) for f in result.findings if f.rule_id == rule_id]
+
+
+def _row(f: Finding, root: Path) -> tuple[str, int, int, str, str]:
+    where = Path(f.path).relative_to(root).as_posix()
+    return (where, f.location.line, f.location.column, f.message, f.snippet)
 
 
 def _run(root: Path, *, jobs: int = 1, cache: Path | None = None) -> RunResult:
@@ -36,12 +50,9 @@ def _run(root: Path, *, jobs: int = 1, cache: Path | None = None) -> RunResult:
     return run(config, [root], RunOptions(jobs=jobs, cwd=root, repo_root=root, cache_dir=cache))
 
 
-def _expected(root: Path) -> list[tuple[str, int, int, str]]:
+def _expected(root: Path, rule_id: str = "structure-doc") -> Found:
     """The rule run alone on a Project without collected facts: it parses every file."""
-    return [
-        (Path(f.path).relative_to(root).as_posix(), f.location.line, f.location.column, f.message)
-        for f in run_rule_on_tree("structure-doc", root)
-    ]
+    return [_row(f, root) for f in run_rule_on_tree(rule_id, root)]
 
 
 def _refuse_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,27 +62,36 @@ def _refuse_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Project, "parse", refuse)
 
 
-@pytest.mark.parametrize("root", TREES, ids=lambda p: p.name)
+def _case_id(case: tuple[str, Path]) -> str:
+    return case[1].name
+
+
+@pytest.mark.parametrize("case", COLLECTING, ids=_case_id)
 def test_facts_from_the_file_analysis_give_the_same_findings(
-    root: Path, monkeypatch: pytest.MonkeyPatch
+    case: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    expected = _expected(root)  # a Project without collected facts parses every file
-    assert expected, "the fixture has undocumented functions"
+    rule_id, root = case
+    expected = _expected(root, rule_id)  # without collected facts: it parses every file
+    assert expected, "the fixture has findings"
     _refuse_parsing(monkeypatch)
-    assert _structure_findings(_run(root), root) == expected
+    assert _findings_of(rule_id, _run(root), root) == expected
 
 
-@pytest.mark.parametrize("root", TREES, ids=lambda p: p.name)
-def test_the_same_findings_with_workers_and_from_the_cache(root: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("case", COLLECTING, ids=_case_id)
+def test_the_same_findings_with_workers_and_from_the_cache(
+    case: tuple[str, Path], tmp_path: Path
+) -> None:
+    rule_id, root = case
     tree = tmp_path / "tree"
     shutil.copytree(root, tree)
+    (tree / "lib").mkdir(exist_ok=True)
     for n in range(40):  # enough files for worker processes (runner.PARALLEL_THRESHOLD)
         (tree / "lib" / f"pad{n}.ts").write_text(f"export const v{n} = {n};\n", "utf-8")
-    expected = _expected(tree)
+    expected = _expected(tree, rule_id)
     cache = tmp_path / "cache"
-    assert _structure_findings(_run(tree, jobs=2), tree) == expected
-    assert _structure_findings(_run(tree, cache=cache), tree) == expected  # cold
-    assert _structure_findings(_run(tree, cache=cache), tree) == expected  # warm
+    assert _findings_of(rule_id, _run(tree, jobs=2), tree) == expected
+    assert _findings_of(rule_id, _run(tree, cache=cache), tree) == expected  # cold
+    assert _findings_of(rule_id, _run(tree, cache=cache), tree) == expected  # warm
 
 
 def test_cache_entries_carry_the_facts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

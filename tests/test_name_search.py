@@ -30,7 +30,12 @@ from nextaudit.analysis.syntax import (
     text,
     unwrap,
 )
-from nextaudit.checks import await_request_apis, error_response_status, validate_request_input
+from nextaudit.checks import (
+    await_request_apis,
+    error_response_status,
+    prisma_generated_types,
+    validate_request_input,
+)
 from nextaudit.discovery import discover
 from nextaudit.source import SourceFile
 from nextaudit.suppressions import directive_comments
@@ -60,6 +65,13 @@ ODDITIES = [
     ' const r = require("next/headers"); cookies(); (cookies)(); (cookies as any)(); h()!;'
     ' nh.cookies(); nh["headers"](); (nh).draftMode(); r.cookies(); require("next/headers")'
     '.cookies(); (require("next/headers")).headers(); cookies()(); nh.cookies().get();',
+    # Interfaces and type aliases: exported, declared, generic, in namespaces, the words
+    # as names and in strings, `import type`, and broken ones.
+    "interface A {} export interface B<T> extends A { b: T } declare interface C {}"
+    " type D = { d: 1 }; export type E<T> = T | { e: T }; declare module 'm' { interface F {} }"
+    " namespace N { export type G = {} } import type { H } from 'h'; const type = 1;"
+    " const interface_ = 'interface I {}'; type = 2; let x: type; interface { } type J ="
+    " type K = { k: 1 }; interface L extends { }\n",
     # Suppression directives: in comments of every kind, twice in one comment, in
     # strings, templates and JSX text (not comments), and in broken code.
     "// nextaudit-ignore-file: no-explicit-any\n/* nextaudit-ignore: a */ let x: any;"
@@ -183,8 +195,16 @@ def _check_directive_comments(source: SourceFile) -> None:
     assert [c.id for c in directive_comments(source)] == by_query
 
 
+def _check_type_declarations(source: SourceFile) -> None:
+    by_query = [
+        m["declaration"][0].id for m in source.matches(prisma_generated_types._DECLARATIONS)
+    ]
+    assert [d.id for d in prisma_generated_types._declarations(source)] == by_query
+
+
 CHECKS: list[Callable[[SourceFile], None]] = [
     _check_directive_comments,
+    _check_type_declarations,
     _check_identifiers,
     _check_responses,
     _check_api_calls,

@@ -5,7 +5,6 @@ that cannot carry a fixture annotation (package.json, lockfiles)."""
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -428,19 +427,3 @@ def test_a_file_argument_s_project_walks_its_folder(tmp_path: Path) -> None:
     assert discovered.walked == [] and discovered.others == []
     project = Project.build(tmp_path, discovered.files, discovered=discovered)
     assert project.package_dirs == [tmp_path]
-
-
-@pytest.mark.parametrize(
-    "text",
-    [b"User", b"type User = {}", b"$User", b"User$", b"_User", b"User_", b"Users", b"useUser",
-     b"x.User", b"User\n", b"\nUser", "Useré".encode(), "éUser".encode(), b"UserComment",
-     b"Comment(User)", b"1User", b"", b"Use", b"// a User here"],
-)  # fmt: skip
-def test_model_word_search_matches_the_lookaround_reading(text: bytes) -> None:
-    from nextaudit.checks.prisma_generated_types import _model_word_pattern
-
-    models = frozenset({"User", "Comment"})
-    reference = re.compile(rb"(?<![\w$])(?:Comment|User)(?![\w$])")
-    assert (_model_word_pattern(models).search(text) is not None) is (
-        reference.search(text) is not None
-    )

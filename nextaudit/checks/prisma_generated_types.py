@@ -1,27 +1,44 @@
 """prisma-generated-types: a hand-written interface or object type named like a model of
-the scanned tree's Prisma schema (the twin of a type Prisma already generates)."""
+the scanned tree's Prisma schema (the twin of a type Prisma already generates).
+
+Two halves. `collect` runs with the file rules, on the tree the workers parsed anyway
+(and is cached with the file): it lists the file's hand-written interfaces and object
+type aliases, whatever their names, so the cached list does not depend on the schema.
+`check_project` keeps those named like a model. A file analysed without the
+collector (`--changed-since` leaving it out, a crash) is parsed here instead.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol, cast
+from typing import cast
 
 import tree_sitter as ts
 
-from nextaudit.analysis.syntax import ancestors, text
-from nextaudit.context import ProjectContext
-from nextaudit.project import Project
-from nextaudit.source import SourceFile
+from nextaudit.analysis import prefilter
+from nextaudit.analysis.bindings import keywords
+from nextaudit.analysis.syntax import ancestors, parent_of, text
+from nextaudit.context import CollectContext, ProjectContext
+from nextaudit.findings import Location
+from nextaudit.project import NOT_COLLECTED, Project
+from nextaudit.source import SourceFile, decode_source, normalise_newlines
 
 TYPESCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")
 _DECLARATIONS = """
 (interface_declaration name: (type_identifier) @name) @declaration
 (type_alias_declaration name: (type_identifier) @name value: (_) @value) @declaration
 """
+# Each declaration starts with its keyword token: found from the bytes, not by a query
+# walking the whole tree.
+_KEYWORDS = ((b"interface", "interface_declaration"), (b"type", "type_alias_declaration"))
+# A declaration the project check may report: [name, kind, line, column, end line,
+# end column] (plain lists: facts are cached as JSON).
+Candidate = list[object]
 # Files a generator wrote (prisma-kysely, zod generators...) announce it in their
-# first lines; their object types named like models are not hand-written.
+# first lines (the first 500 bytes of the file's text, as UTF-8 without a BOM); their
+# object types named like models are not hand-written.
 _GENERATED_BANNER = re.compile(
     rb"@generated|do not edit|auto-?generated|(?:file|code) (?:was |is )?generated",
     re.IGNORECASE,
@@ -32,24 +49,6 @@ _BANNER_BYTES = 500
 _AMBIENT = "ambient_declaration"
 _NAMESPACES = frozenset({"internal_module", "module"})
 _COMPOSITE_TYPES = frozenset({"parenthesized_type", "union_type", "intersection_type"})
-
-
-class _Searcher(Protocol):
-    def search(self, text: bytes, /) -> object | None: ...
-
-
-def _model_word_pattern(models: frozenset[str]) -> _Searcher:
-    """Whether the bytes name a model as a whole word (a byte other than a name's, or
-    the start or end of the file, on both sides). RE2, not `re`: model names are
-    common words (`Comment` is in `Comments` and in every comment), and RE2 finds the
-    rare whole-word use in linear time, four times faster than `re` with lookarounds
-    tried at every start (5k-file benchmark: 0.16 s -> 0.04 s, same answers; `\\w` is
-    ASCII in both)."""
-    import re2
-
-    names = "|".join(re.escape(m) for m in sorted(models, key=len, reverse=True))
-    pattern = rf"(?:^|[^\w$])(?:{names})(?:[^\w$]|$)".encode()
-    return cast(_Searcher, re2.compile(pattern))
 
 
 def _typescript_sources(project: Project) -> Iterator[Path]:
@@ -93,42 +92,96 @@ def _is_augmentation(declaration: ts.Node, source: SourceFile) -> bool:
     return False
 
 
-def _twins(source: SourceFile, models: frozenset[str]) -> Iterator[tuple[ts.Node, str]]:
-    """(name node, "interface" | "object type") of each hand-written twin of a model."""
-    for match in source.matches(_DECLARATIONS):
-        name = match["name"][0]
-        if text(name) not in models:
+def _declarations(source: SourceFile) -> list[ts.Node]:
+    """The file's interface and type alias declarations, in source order."""
+    if not prefilter.ENABLED:  # the query they were found by before (tests compare)
+        return [m["declaration"][0] for m in source.matches(_DECLARATIONS)]
+    found: dict[int, ts.Node] = {}
+    for word, kind in _KEYWORDS:
+        for keyword in keywords(source, word):
+            declaration = parent_of(keyword)
+            if declaration is not None and declaration.type == kind:
+                found[declaration.id] = declaration
+    return sorted(found.values(), key=lambda node: node.start_byte)
+
+
+def _twin_kind(declaration: ts.Node, source: SourceFile) -> str | None:
+    """ "interface" or "object type" when `declaration` is a hand-written type a model
+    could have (its name aside), else None."""
+    name = declaration.child_by_field_name("name")
+    if name is None or name.type != "type_identifier":
+        return None
+    if declaration.type == "interface_declaration":
+        kind = "interface"
+    else:
+        value = declaration.child_by_field_name("value")
+        if value is None or not _is_object_type(value):
+            return None
+        kind = "object type"
+    return None if _is_augmentation(declaration, source) else kind
+
+
+def _candidates(source: SourceFile) -> list[Candidate]:
+    if _GENERATED_BANNER.search(source.content[:_BANNER_BYTES]):
+        return []
+    out: list[Candidate] = []
+    for declaration in _declarations(source):
+        kind = _twin_kind(declaration, source)
+        if kind is None:
             continue
-        declaration = match["declaration"][0]
-        if _is_augmentation(declaration, source):
-            continue
-        if declaration.type == "interface_declaration":
-            yield name, "interface"
-        elif _is_object_type(match["value"][0]):
-            yield name, "object type"
+        name = cast(ts.Node, declaration.child_by_field_name("name"))
+        location = source.location(name)
+        span = [location.line, location.column, location.end_line, location.end_column]
+        out.append([text(name), kind, *span])
+    return out
+
+
+def collect(source: SourceFile, ctx: CollectContext) -> list[Candidate]:
+    """The file's hand-written interfaces and object type aliases, any name."""
+    if not source.rel_path.endswith(TYPESCRIPT_SUFFIXES):
+        return []
+    # Every declaration spells its keyword (tests compare with the query).
+    if prefilter.lacks(source, b"interface", b"type"):
+        return []
+    return _candidates(source)
+
+
+def _candidates_of(project: Project, path: Path, rule_id: str) -> list[Candidate]:
+    found = project.collected(rule_id, path)
+    if found is not NOT_COLLECTED:
+        return cast(list[Candidate], found)
+    raw = project.source_bytes(path)
+    if raw is None or (b"interface" not in raw and b"type" not in raw):
+        return []
+    source = project.parse(path, raw)
+    return _candidates(source) if source is not None else []
 
 
 def check_project(project: Project, ctx: ProjectContext) -> None:
     models = project.prisma_models
     if not models:
         return
-    mentions_model = _model_word_pattern(models)
+    lines: dict[Path, list[str]] = {}
     for path in _typescript_sources(project):
-        raw = project.source_bytes(path)
-        # Parse only files that name a model at all: most of a tree never does.
-        if raw is None or mentions_model.search(raw) is None:
-            continue
-        if _GENERATED_BANNER.search(raw[:_BANNER_BYTES]):
-            continue
-        source = project.parse(path, raw)
-        if source is None:
-            continue
-        for name, kind in _twins(source, models):
-            location = source.location(name)
+        for name, kind, *span in _candidates_of(project, path, ctx.rule.id):
+            if name not in models:
+                continue
+            location = Location(*cast(list[int], span))
             ctx.report_at(
-                source.path,
+                path.as_posix(),
                 location,
-                snippet=source.line_text(location.line).strip(),
-                name=text(name),
+                snippet=_line(project, path, location.line, lines).strip(),
+                name=name,
                 kind=kind,
             )
+
+
+def _line(project: Project, path: Path, line: int, lines: dict[Path, list[str]]) -> str:
+    """Line `line` of the file as its SourceFile reads it (read again only for the
+    few files that have a twin)."""
+    if path not in lines:
+        raw = project.source_bytes(path)
+        text_of = normalise_newlines(decode_source(raw)[0]) if raw is not None else ""
+        lines[path] = text_of.split("\n")
+    found = lines[path]
+    return found[line - 1].rstrip("\r") if 0 < line <= len(found) else ""
