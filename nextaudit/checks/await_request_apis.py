@@ -22,7 +22,12 @@ from typing import Literal
 
 import tree_sitter as ts
 
-from nextaudit.analysis.bindings import identifiers_named, is_shadowed, scope_declares
+from nextaudit.analysis.bindings import (
+    NAME_BYTES,
+    identifiers_named,
+    is_shadowed,
+    scope_declares,
+)
 from nextaudit.analysis.imports import import_bindings
 from nextaudit.analysis.prefilter import lacks_text
 from nextaudit.analysis.syntax import (
@@ -98,16 +103,75 @@ def _request_bindings(source: SourceFile) -> dict[str, list[_Binding]]:
     return out
 
 
-def _resolve(name_node: ts.Node, bindings: dict[str, list[_Binding]]) -> _Binding | None:
-    """The binding `name_node` refers to, unless an inner declaration shadows it."""
+def _resolve(
+    name_node: ts.Node, bindings: dict[str, list[_Binding]], free: frozenset[str] = frozenset()
+) -> _Binding | None:
+    """The binding `name_node` refers to, unless an inner declaration shadows it.
+    Names in `free` are declared by no scope below the program (`_undeclared`)."""
     name = text(name_node)
     for binding in bindings.get(name, ()):
         scope = binding.scope
         if not scope.start_byte <= name_node.start_byte < scope.end_byte:
             continue
+        if scope.type == "program" and name in free:
+            return binding
         if not is_shadowed(name_node, name, scope if scope.type != "program" else None):
             return binding
     return None
+
+
+# Parents of an identifier that only use the name: it declares nothing there.
+_USING_PARENTS = frozenset(
+    {
+        "call_expression",
+        "member_expression",
+        "subscript_expression",
+        "arguments",
+        "await_expression",
+        "parenthesized_expression",
+        "return_statement",
+        "expression_statement",
+        "import_specifier",
+        "import_clause",
+        "namespace_import",
+        "export_specifier",
+    }
+)
+# Named leaves spelled like a name that declare nothing.
+_NOT_DECLARING = frozenset({"property_identifier", "shorthand_property_identifier"})
+
+
+def _undeclared(source: SourceFile, name: str) -> bool:
+    """No scope below the program can declare `name`, so no reference to it is shadowed
+    (`is_shadowed` is False for every one).
+
+    A declaration's name node is spelled `name` in the bytes: looking at the node at
+    each occurrence costs one lookup in C, where `is_shadowed` asks every scope
+    around a reference. An occurrence whose node is only a use (an identifier called,
+    read as an object, imported; a property name) declares nothing; any other node
+    spelled `name` might, and then the answer is no.
+    """
+    needle = name.encode("utf-8")
+    if not needle:
+        return False
+    content = source.content
+    root = source.root
+    size = len(needle)
+    at = content.find(needle)
+    while at != -1:
+        stop = at + size
+        if stop >= len(content) or content[stop] not in NAME_BYTES:
+            node = root.named_descendant_for_byte_range(at, stop)
+            if node is not None and node.start_byte == at and node.end_byte == stop:
+                kind = node.type
+                if kind == "identifier":
+                    parent = node.parent
+                    if parent is None or parent.type not in _USING_PARENTS:
+                        return False
+                elif kind not in _NOT_DECLARING:
+                    return False
+        at = content.find(needle, at + 1)
+    return True
 
 
 def _is_require_of_module(node: ts.Node) -> bool:
@@ -139,19 +203,21 @@ def _member_parts(callee: ts.Node) -> tuple[ts.Node, str] | None:
     return unwrap(obj), name
 
 
-def _called_api(callee: ts.Node, bindings: dict[str, list[_Binding]]) -> str | None:
+def _called_api(
+    callee: ts.Node, bindings: dict[str, list[_Binding]], free: frozenset[str] = frozenset()
+) -> str | None:
     """Which request API a callee names: `cookies`, `c` (renamed), `h.cookies`
     (namespace), `require("next/headers").cookies`; None for anything else."""
     callee = unwrap(callee)
     if callee.type == "identifier":
-        binding = _resolve(callee, bindings)
+        binding = _resolve(callee, bindings, free)
         return binding.export if binding is not None and binding.export != "*" else None
     parts = _member_parts(callee)
     if parts is None or parts[1] not in REQUEST_APIS:
         return None
     obj, api = parts
     if obj.type == "identifier":
-        binding = _resolve(obj, bindings)
+        binding = _resolve(obj, bindings, free)
         return api if binding is not None and binding.export == "*" else None
     return api if _is_require_of_module(obj) else None
 
@@ -423,8 +489,9 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
     if lacks_text(source, MODULE.encode("ascii")):
         return
     bindings = _request_bindings(source)
+    free = frozenset(name for name in bindings if _undeclared(source, name))
     for call, callee in _api_calls(source, bindings):
-        api = _called_api(callee, bindings)
+        api = _called_api(callee, bindings, free)
         if api is None:
             continue
         use = _use_of(call)
