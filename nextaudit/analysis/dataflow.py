@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import tree_sitter as ts
 
 from nextaudit.analysis.bindings import (
+    NAME_BYTES,
     declared_in_statements,
     identifiers_named,
     is_shadowed,
@@ -122,6 +123,96 @@ class ValueFlow:
     def carries(self, node: ts.Node) -> bool:
         """True when `node` is one of the expressions that carry the value."""
         return node in set(self.expressions)
+
+
+# Scopes `scope_declares` can answer True for (and the program).
+_SCOPE_TYPES = FUNCTION_TYPES | {
+    "statement_block",
+    "class_static_block",
+    "switch_body",
+    "for_in_statement",
+    "for_statement",
+    "catch_clause",
+    "program",
+}
+# Parents of an identifier that only use the name: it declares nothing there.
+_USING_PARENTS = frozenset(
+    {
+        "call_expression",
+        "member_expression",
+        "subscript_expression",
+        "arguments",
+        "await_expression",
+        "parenthesized_expression",
+        "return_statement",
+        "expression_statement",
+        "binary_expression",
+        "unary_expression",
+        "ternary_expression",
+        "template_substitution",
+        "spread_element",
+        "array",
+        "pair",
+        "as_expression",
+        "satisfies_expression",
+        "non_null_expression",
+    }
+)
+# Named leaves spelled like a name that never declare it.
+_NOT_DECLARING = frozenset({"property_identifier", "shorthand_property_identifier"})
+
+
+def names_in_scope(
+    source: SourceFile, name: str, scope: ts.Node, types: Collection[str]
+) -> tuple[list[ts.Node], bool]:
+    """`identifiers_named(source, name, scope, types)`, and whether a scope strictly
+    inside `scope` may declare `name`: when it cannot (False), `is_shadowed(ref, name,
+    scope)` is False for every reference inside `scope`, and need not climb from each.
+
+    Both come from one pass over the occurrences of `name` in the scope's bytes. A
+    declaration's name node is spelled `name`, and its nearest scope-like ancestor is
+    the scope it declares into (only patterns, declarators and parameters lie
+    between them): an occurrence whose node only uses the name (a call, a member
+    read, a property name) declares nothing, and one whose nearest scope-like
+    ancestor is `scope` itself declares nothing strictly inside it.
+    """
+    needle = name.encode("utf-8")
+    if not needle:
+        return identifiers_named(source, name, scope, types), True
+    content = source.content
+    root = source.root
+    end = scope.end_byte
+    size = len(needle)
+    found: list[ts.Node] = []
+    may_shadow = False
+    at = content.find(needle, scope.start_byte, end)
+    while at != -1:
+        stop = at + size
+        if stop >= len(content) or content[stop] not in NAME_BYTES:
+            leaf = root.named_descendant_for_byte_range(at, stop)
+            if leaf is not None and leaf.start_byte == at and leaf.end_byte == stop:
+                kind = leaf.type
+                if kind in types:
+                    found.append(leaf)
+                if not may_shadow and kind not in _NOT_DECLARING:
+                    may_shadow = _may_declare_inside(leaf, scope)
+        at = content.find(needle, at + 1, end)
+    return found, may_shadow
+
+
+def _may_declare_inside(node: ts.Node, scope: ts.Node) -> bool:
+    """Whether the name node `node`, inside `scope`, may declare its name in a scope
+    strictly inside `scope`."""
+    parent = node.parent
+    if node.type == "identifier" and parent is not None and parent.type in _USING_PARENTS:
+        return False
+    while parent is not None:
+        if parent == scope:
+            return False
+        if parent.type in _SCOPE_TYPES:
+            return True
+        parent = parent.parent
+    return True
 
 
 def parameter_bindings(function: ts.Node, index: int) -> list[ts.Node]:
@@ -269,7 +360,7 @@ class _Tracer:
         # node -> through_call of its best visit (False beats True)
         self.visited: dict[ts.Node, bool] = {}
         self.work: list[tuple[ts.Node, bool, bool]] = []  # (node, is_binding, through_call)
-        self.references: dict[tuple[int, str], list[ts.Node]] = {}
+        self.references: dict[tuple[int, str], tuple[list[ts.Node], bool]] = {}
         self.declares: dict[tuple[int, str], bool] = {}  # is_shadowed's memo
 
     def push(self, node: ts.Node, *, binding: bool, through_call: bool) -> None:
@@ -296,19 +387,21 @@ class _Tracer:
         name = text(binding)
         scope = _declaring_scope(binding, name, self.scope)
         found = []
-        for ref in self.identifiers_in(scope, name):
+        refs, may_shadow = self.identifiers_in(scope, name)
+        for ref in refs:
             if ref == binding or _is_binding_position(ref):
                 continue
-            if not is_shadowed(ref, name, scope, self.declares):
+            if not may_shadow or not is_shadowed(ref, name, scope, self.declares):
                 found.append(ref)
         return found
 
-    def identifiers_in(self, scope: ts.Node, name: str) -> list[ts.Node]:
-        """The identifiers (and `{ name }` shorthands) spelled `name` in `scope`."""
+    def identifiers_in(self, scope: ts.Node, name: str) -> tuple[list[ts.Node], bool]:
+        """The identifiers (and `{ name }` shorthands) spelled `name` in `scope`, and
+        whether a scope inside it may declare `name` (`names_in_scope`)."""
         key = (scope.id, name)
         cached = self.references.get(key)
         if cached is None:
-            cached = identifiers_named(self.source, name, scope, _REFERENCE_TYPES)
+            cached = names_in_scope(self.source, name, scope, _REFERENCE_TYPES)
             self.references[key] = cached
         return cached
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import tree_sitter as ts
 
-from nextaudit.analysis.bindings import identifiers_named, is_shadowed, pattern_names
+from nextaudit.analysis.bindings import is_shadowed, pattern_names
+from nextaudit.analysis.dataflow import names_in_scope
 from nextaudit.analysis.nextjs import (
     Handler,
     is_client_module,
@@ -57,6 +58,7 @@ ENUMERATING_CALLS = frozenset(
 # Next.js reads `generateMetadata` / `generateViewport` from these files only.
 METADATA_FILES = frozenset({"page", "layout"})
 _DECLARATIONS = ("lexical_declaration", "variable_declaration")
+_IDENTIFIER = frozenset({"identifier"})
 _PATTERNS = ("object_pattern", "array_pattern")
 # A promise name longer than this is shown by its key (`params`) in the message.
 _MAX_SHOWN = 40
@@ -229,12 +231,12 @@ class _Tracker:
             self.report(pair, key, _destructured_names(value))
 
     def references(self, binding: _Binding) -> list[ts.Node]:
-        refs = identifiers_named(self.source, binding.name, binding.scope)
+        refs, may_shadow = names_in_scope(self.source, binding.name, binding.scope, _IDENTIFIER)
         live = [
             ref
             for ref in refs
             if ref.start_byte >= binding.after
-            and not is_shadowed(ref, binding.name, binding.scope, self.declares)
+            and not (may_shadow and is_shadowed(ref, binding.name, binding.scope, self.declares))
         ]
         # After `params = await params` the name holds something else: stop there.
         ends = [ref for ref in live if _is_assignment_target(ref)]
