@@ -16,11 +16,13 @@ from nextaudit.analysis.model_ids import (
     FLAGS,
     MODEL_ID,
     PROVIDER_PREFIXES,
+    QUOTED_ID_TEXT,
     family_of,
     is_bare_reasoning_id,
     is_model_id,
     may_quote_model_id,
 )
+from nextaudit.source import SourceFile
 
 # Every family of RULES.md: (family spec, an id it matches, a near miss it must not).
 FAMILY_CASES: list[tuple[str, str, str]] = [
@@ -308,6 +310,25 @@ def test_deep_nesting_does_not_recurse() -> None:
 )
 def test_prefilter_lets_every_quoted_id_through(value: str, quote: str, before: str) -> None:
     assert may_quote_model_id(f"{before}{quote}{value}{quote}".encode())
+    assert _scan_may_quote(f"{before}{quote}{value}{quote}".encode())
+
+
+def _scan_may_quote(code: bytes) -> bool:
+    """The check's filter: `QUOTED_ID_TEXT` in the bytes, or an escape that could
+    spell a letter (no-hardcoded-model asks the shared scan of the bytes)."""
+    source = SourceFile.from_bytes("/v/a.ts", "a.ts", code)
+    return prefilter.may_hide_text(source) or QUOTED_ID_TEXT.search(source.content) is not None
+
+
+_PIECES = ["\\", "\r", "\n", "\r\n", "\u2028", '"', "'", "`", " ", "x", "\\n"]
+_ID_PIECES = ["gpt-", "o1", "O3", "claude-", "us.", "anthropic.", "g", "pt", "-", "4"]
+
+
+@given(st.lists(st.sampled_from(_PIECES + _ID_PIECES), max_size=12).map("".join))
+def test_the_scan_pattern_lets_through_every_file_may_quote_model_id_does(code: str) -> None:
+    # Whatever escapes and line continuations sit between an id's letters.
+    source = SourceFile.from_bytes("/v/a.ts", "a.ts", code.encode())
+    assert not may_quote_model_id(source.content) or _scan_may_quote(code.encode()), code
 
 
 @pytest.mark.parametrize(("spec", "positive", "negative"), FAMILY_CASES)
@@ -316,6 +337,7 @@ def test_prefilter_lets_every_family_through_in_any_case(
 ) -> None:
     for value in (positive, positive.upper(), positive.title()):
         assert may_quote_model_id(f"call('{value}')".encode()), value
+        assert _scan_may_quote(f"call('{value}')".encode()), value
 
 
 @pytest.mark.parametrize(
@@ -327,11 +349,14 @@ def test_prefilter_lets_every_family_through_in_any_case(
         'const m = "\\x67pt-4o";',
         'const m = "o\\1-mini";',  # an octal escape spells its digit
         'const m = "gpt\\-4o";',
+        'const m = "gp\\\nt-4o";',  # a line continuation
+        "const m = `C\\\r\nLAUDE-3`;",
         'const model = "\\x6f1";',
     ],
 )
 def test_prefilter_lets_escapes_that_may_spell_an_id_through(code: str) -> None:
     assert may_quote_model_id(code.encode())
+    assert _scan_may_quote(code.encode())
 
 
 @pytest.mark.parametrize(
@@ -350,6 +375,7 @@ def test_prefilter_lets_escapes_that_may_spell_an_id_through(code: str) -> None:
 )
 def test_prefilter_skips_files_without_an_id(code: str) -> None:
     assert not may_quote_model_id(code.encode())
+    assert not _scan_may_quote(code.encode())
 
 
 @pytest.mark.parametrize(

@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rule_harness import run_rule_on_source
 from typer.testing import CliRunner
 
 from nextaudit.analysis import prefilter
 from nextaudit.analysis.secrets import (
     KEY_FORMATS,
+    MARKERS_TEXT,
     SECRET_RULES,
     KeyFormat,
     find_secret,
@@ -30,6 +33,7 @@ from nextaudit.analysis.secrets import (
     redact_secrets,
 )
 from nextaudit.cli import app
+from nextaudit.source import SourceFile
 
 RULE = "no-hardcoded-secret"
 ADVICE = "load it from the environment or a secret manager at run time, and rotate it"
@@ -195,6 +199,16 @@ def _escapes_of(char: str) -> list[str]:
 @pytest.mark.parametrize("key_format", KEY_FORMATS, ids=lambda f: f.kind)
 def test_prefilter_lets_every_marker_through(key_format: KeyFormat) -> None:
     assert may_hold_secret(f"x = '{key_format.marker}';".encode())
+    assert _scan_may_hold(f"x = '{key_format.marker}';".encode())
+    # After an escape that is not a letter or a digit in the value (`\n`).
+    assert _scan_may_hold(f"x = 'a\\n{key_format.marker}';".encode())
+
+
+def _scan_may_hold(code: bytes) -> bool:
+    """The check's filter: `MARKERS_TEXT` in the bytes, or an escape that could spell
+    a character (no-hardcoded-secret asks the shared scan of the bytes)."""
+    source = SourceFile.from_bytes("/v/a.ts", "a.ts", code)
+    return prefilter.may_hide_text(source) or MARKERS_TEXT.search(source.content) is not None
 
 
 @pytest.mark.parametrize("fake", FAKES, ids=lambda f: f.kind)
@@ -209,10 +223,35 @@ def test_prefilter_lets_a_key_through_whichever_marker_character_is_escaped(
             written = fake.value.replace(marker, marker[:at] + escape + marker[at + 1 :])
             code = 'export const k = "' + written.replace("\n", "\\n") + '";\n'
             assert may_hold_secret(code.encode()), code
+            assert _scan_may_hold(code.encode()), code
             filtered = run_rule_on_source(RULE, code, "lib/a.ts")
             monkeypatch.setattr(prefilter, "ENABLED", False)
             assert run_rule_on_source(RULE, code, "lib/a.ts") == filtered != []
             monkeypatch.setattr(prefilter, "ENABLED", True)
+
+
+# What may stand before, inside and after a marker in a literal: escapes that are not
+# letters or digits in the value (`\\n`), identity escapes, line continuations, words.
+_PIECES = ["\\n", "\\", "\\\n", "\\\r\n", "a", "-", " ", "'", "${x}", "s", "k-", "A", "KIA"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    pieces=st.lists(st.sampled_from(_PIECES), max_size=6),
+    fake=st.sampled_from([f for f in FAKES if "PEM" not in f.kind]),
+    quote=st.sampled_from(["'", "`"]),
+)
+def test_prefilter_keeps_every_finding_around_escapes(
+    pieces: list[str], fake: Fake, quote: str
+) -> None:
+    head = "".join(pieces)
+    code = f"export const k = {quote}{head}{fake.value}{head}{quote};\n"
+    filtered = run_rule_on_source(RULE, code, "lib/a.ts")
+    prefilter.ENABLED = False
+    try:
+        assert run_rule_on_source(RULE, code, "lib/a.ts") == filtered, code
+    finally:
+        prefilter.ENABLED = True
 
 
 @pytest.mark.parametrize(
@@ -232,6 +271,7 @@ def test_prefilter_lets_a_key_through_whichever_marker_character_is_escaped(
 )
 def test_prefilter_skips_files_without_a_marker(code: str) -> None:
     assert not may_hold_secret(code.encode())
+    assert not _scan_may_hold(code.encode())
 
 
 # --- findings: location, snippet, message ---------------------------------------------

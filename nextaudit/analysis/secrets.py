@@ -98,6 +98,8 @@ KEY_FORMATS: tuple[KeyFormat, ...] = (
     ),
 )
 
+# Every format's marker, as one search: texts without any skip the fifteen tests.
+_ANY_MARKER = re.compile("|".join(re.escape(key_format.marker) for key_format in KEY_FORMATS))
 _PLACEHOLDER_WORDS = re.compile(r"your|placeholder|replace|changeme|redacted|x{6,}", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[-_]")
 _MASKS_AFTER = ("...", ELLIPSIS, "*", ">")
@@ -126,6 +128,8 @@ def redact(value: str) -> str:
 
 def find_secrets(text: str) -> list[SecretMatch]:
     """Every key in `text`, in order of position (overlaps resolved to the earliest)."""
+    if _ANY_MARKER.search(text) is None:
+        return []  # most texts (every snippet and message is redacted) hold no marker
     found: list[SecretMatch] = []
     for key_format in KEY_FORMATS:
         if key_format.marker not in text:
@@ -201,6 +205,33 @@ _MARKER_SEARCHES: tuple[re.Pattern[bytes], ...] = (
 _MARKERS: tuple[tuple[bytes, bool], ...] = tuple(
     (key_format.marker.encode("ascii"), key_format.pattern.pattern.startswith(_START))
     for key_format in KEY_FORMATS
+)
+
+
+# What a backslash that drops out of a literal's value may leave between two of its
+# characters in the bytes: backslashes (`"s\\k-..."`), with line breaks after them (line
+# continuations). A superset of what prefilter.unescaped_bytes removes, as one class.
+_DROPPED = r"[\\\r\n\xe2\x80\xa8\xa9]*"
+# Right before a key that starts a token in a literal's value, the bytes show a
+# character that is not a letter or a digit (a quote, a space, a dropped backslash or
+# line break), or an escape such as `\\n`, or nothing (the start of the file).
+_TOKEN_START = r"(?:^|[^A-Za-z0-9]|\\[A-Za-z0-9])"
+
+
+def _spelled(marker: str) -> str:
+    return _DROPPED.join(re.escape(char) for char in marker)
+
+
+# `may_hold_secret` as one search of the raw bytes, for `prefilter.lacks_match` (which
+# answers it from the one scan of the file that the byte filters share): a marker,
+# with what a dropped backslash leaves allowed between its characters, where a key of
+# its format can start. Files where an escape could spell a character are let through
+# apart (`prefilter.may_hide_text`); the check then reads every literal's value.
+MARKERS_TEXT: re.Pattern[bytes] = re.compile(
+    "|".join(
+        (_TOKEN_START + _DROPPED if at_token_start else "") + _spelled(marker.decode("ascii"))
+        for marker, at_token_start in sorted(set(_MARKERS))
+    ).encode("ascii")
 )
 
 

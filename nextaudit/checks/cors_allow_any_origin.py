@@ -17,6 +17,7 @@ bytes lack that name has nothing to report.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -39,6 +40,9 @@ _HEADER_NAMES = (
 )
 # `headers.set`, `headers.append` (Fetch), `res.setHeader` (Node), `res.header` (Express).
 _SETTERS = frozenset({"set", "append", "setHeader", "header"})
+# The pre-filter's question: the name in any (ASCII) case, as `bytes.lower` reads it;
+# a pattern, so that the scan of the bytes the filters share answers it.
+_ORIGIN_ANY_CASE = re.compile(re.escape(ORIGIN.encode("ascii")), re.IGNORECASE)
 _TEST_FILE_MARKERS = (".test.", ".spec.", "__tests__/", "__mocks__/")
 
 WITH_CREDENTIALS = (
@@ -221,7 +225,7 @@ def _is_test_file(rel_path: str) -> bool:
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    if prefilter.ENABLED and ORIGIN.encode("ascii") not in source.content.lower():
+    if prefilter.lacks_match(source, _ORIGIN_ANY_CASE):
         return
     if source.is_declaration_file or _is_test_file(source.rel_path):
         return

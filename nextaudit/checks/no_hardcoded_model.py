@@ -15,7 +15,7 @@ import tree_sitter as ts
 
 from nextaudit.analysis import prefilter
 from nextaudit.analysis.imports import import_bindings
-from nextaudit.analysis.model_ids import is_bare_reasoning_id, is_model_id, may_quote_model_id
+from nextaudit.analysis.model_ids import QUOTED_ID_TEXT, is_bare_reasoning_id, is_model_id
 from nextaudit.analysis.paths import glob_match
 from nextaudit.analysis.syntax import callee_name, member_chain, string_value, text
 from nextaudit.context import RuleContext
@@ -103,7 +103,10 @@ def _may_hold_a_model_id(
 ) -> bool:
     """False only when no string literal of the file can be reported (see the module
     docstring): checked on the bytes, before any tree walk."""
-    if not prefilter.ENABLED or may_quote_model_id(source.content):
+    if not prefilter.ENABLED:
+        return True
+    # `may_quote_model_id` as the shared scan of the bytes answers it (model_ids).
+    if prefilter.may_hide_text(source) or not prefilter.lacks_match(source, QUOTED_ID_TEXT):
         return True
     if not extra:
         return False
