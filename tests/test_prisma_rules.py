@@ -8,12 +8,15 @@ from collections.abc import Sequence
 import pytest
 from rule_harness import run_rule_on_source, setting
 
+from nextaudit.analysis import prefilter
+from nextaudit.analysis.flow import LOOP_TYPES
 from nextaudit.analysis.prisma import (
     DEFAULT_CLIENTS,
     OPERATIONS,
     lacks_prisma_calls,
     operation_words,
 )
+from nextaudit.checks.prisma_query_in_loop import _ITERATION_WORDS, _LOOP_KEYWORDS
 from nextaudit.context import RuleContext
 from nextaudit.findings import Finding
 from nextaudit.registry import default_registry
@@ -264,6 +267,9 @@ def test_prisma_filters_take_their_needles_from_the_clients_option(
         # A client, but no operation of the rule.
         (UNBOUNDED, "prisma.post.findFirst();\n", {}),
         (LOOP, "for (const x of xs) prisma.post.save();\n", {}),
+        # Prisma calls, but no loop keyword and no iteration method: nothing repeats.
+        (LOOP, "const done = await prisma.user.findMany({ take: doMore });\n", {}),
+        (LOOP, "const mapping = format(await db.user.count(), everyone);\n", {}),
         # No `PrismaClient` spelled, and no escape that could spell it.
         (SINGLETON, 'import { Client } from "pg";\nexport const db = new Client();\n', {}),
     ],
@@ -309,3 +315,33 @@ def test_singleton_filter_lets_escaped_import_names_through(code: str) -> None:
     # The import names the constructor only through an escape (`\C` is a `C`).
     [finding] = run(SINGLETON, code + "export const db = new Client();\n")
     assert finding.location.line == 2
+
+
+def test_every_loop_statement_has_a_keyword_for_the_loop_filter() -> None:
+    assert set(_LOOP_KEYWORDS) == LOOP_TYPES
+
+
+@pytest.mark.parametrize(
+    ("code", "repeats"),
+    [
+        ("do{ x() }while(y)", True),
+        ("for(;;) x()", True),
+        ("for/* each */(const a of b) x()", True),
+        ("while\n(y) x()", True),
+        ("xs.forEach(f)", True),
+        ("xs?.flatMap<T>(f)", True),
+        ("xs . some (f)", True),
+        ("(xs.every)(f)", True),
+        ("xs.reduce\t(f)", True),
+        # A byte that may continue a name lets the file through: only ever looser.
+        ("for\\u0061 x()", True),
+        ("for\xc3\xa9 x()", True),
+        # Longer names, and words at the very end (no body or callback follows).
+        ("done(format(mapping), doMore, everyone, some$)", False),
+        ("xs.forEachItem(f); xs.mapped(f); const filtered = 1; do", False),
+    ],
+)
+def test_the_loop_filter_finds_every_loop_and_iteration_word(code: str, repeats: bool) -> None:
+    # latin-1: each character one byte, so "\xc3\xa9" is the UTF-8 of an accented letter
+    source = SourceFile.from_bytes("/virtual/a.ts", "a.ts", code.encode("latin-1"))
+    assert prefilter.lacks_match(source, _ITERATION_WORDS) is not repeats

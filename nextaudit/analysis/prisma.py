@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection
+import re
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from typing import Protocol, cast
 
 import tree_sitter as ts
 
 from nextaudit.analysis import prefilter
 from nextaudit.analysis.bindings import NAME_BYTES
-from nextaudit.analysis.syntax import parent_of, text, unwrap
+from nextaudit.analysis.syntax import text, unwrap
 from nextaudit.source import SourceFile
 
 MODEL_METHODS = frozenset(
@@ -133,24 +135,49 @@ def _encoded(names: tuple[str, ...]) -> tuple[bytes, ...]:
     return tuple(name.encode("utf-8", errors="surrogatepass") for name in names)
 
 
+class _Finder(Protocol):
+    """What `_names_finder` compiles to (RE2 has no type stubs)."""
+
+    def finditer(self, content: bytes, pos: int, endpos: int) -> Iterator[_Span]: ...
+
+
+class _Span(Protocol):
+    def span(self) -> tuple[int, int]: ...
+
+
 @functools.cache
-def _spellings(
-    operations: frozenset[str],
-) -> tuple[tuple[bytes, tuple[tuple[int, bytes], ...]], ...]:
-    """Each of `operation_words(operations)` with the operations it occurs in, as
-    (where the word starts in the name, the name's bytes)."""
-    return tuple(
-        (
-            word,
-            tuple(
-                (start, name)
-                for name in sorted(name.encode("utf-8") for name in operations)
-                for start in range(len(name) - len(word) + 1)
-                if name.startswith(word, start)
-            ),
-        )
-        for word in operation_words(operations)
-    )
+def _names_finder(operations: frozenset[str]) -> _Finder:
+    """The names of `operations` as written, each where the bytes hold it whole: the
+    longest first at each place, and not before a letter, digit or `_` (`createdAt`
+    is no `create`). RE2 finds them in one pass at DFA speed. A `$` after a name is
+    a word boundary to it though it continues the name: such a place is only looked
+    up in the tree for nothing (see `_names_in`)."""
+    import re2
+
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1  # bytes, not UTF-8
+    names = sorted((name.encode("utf-8") for name in operations), key=lambda n: (-len(n), n))
+    alternatives = b"|".join(re.escape(name) for name in names)
+    return cast(_Finder, re2.compile(b"(?:" + alternatives + rb")\b", options))
+
+
+def _name_spans(
+    operations: frozenset[str], content: bytes, start: int, stop: int
+) -> list[tuple[int, int]]:
+    """Where, between bytes `start` and `stop`, the bytes hold one of `operations`
+    whole (`_names_finder`). One name (`findMany`) is found faster by `bytes.find`,
+    which skips ahead in C, than through RE2's per-match Python wrapper."""
+    if len(operations) != 1:
+        return [match.span() for match in _names_finder(operations).finditer(content, start, stop)]
+    name = _encoded(tuple(operations))[0]
+    spans: list[tuple[int, int]] = []
+    at = content.find(name, start, stop)
+    while at != -1:
+        end = at + len(name)
+        if end == len(content) or content[end] not in NAME_BYTES:
+            spans.append((at, end))
+        at = content.find(name, end, stop)
+    return spans
 
 
 @functools.cache
@@ -171,6 +198,8 @@ def lacks_prisma_calls(
     (an empty option) matches no call either."""
     words = operation_words(operations)
     names = _encoded(tuple(clients))
+    if not names:  # said here, not left to how `lacks` reads an empty list of needles
+        return prefilter.ENABLED
     if len(words) <= len(names):  # the shorter list of needles first
         return prefilter.lacks(source, *words) or prefilter.lacks(source, *names)
     return prefilter.lacks(source, *names) or prefilter.lacks(source, *words)
@@ -212,55 +241,91 @@ def prisma_calls(
     return list(source.memo(_memo_key(names, operations), find))
 
 
+def prisma_calls_in(
+    source: SourceFile,
+    spans: Collection[tuple[int, int]],
+    clients: Collection[str] = DEFAULT_CLIENTS,
+    operations: frozenset[str] = OPERATIONS,
+) -> list[PrismaCall]:
+    """The calls of `prisma_calls` whose operation name lies in one of `spans` (byte
+    ranges, start inclusive, end exclusive), in source order: for a rule that only
+    asks about calls in a few places, the bytes of the rest of the file are not
+    searched (and not memoised: other rules ask for the whole file)."""
+    names = tuple(clients)
+    if not prefilter.ENABLED:
+        return [
+            found
+            for found in prisma_calls(source, names, operations)
+            if any(start <= _operation_start(found) < stop for start, stop in spans)
+        ]
+    merged: list[list[int]] = []  # overlapping spans as one: each name found once, whole
+    for start, stop in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], stop)
+        else:
+            merged.append([start, stop])
+    found: list[PrismaCall] = []
+    for start, stop in merged:
+        found += _calls_named(_operation_names(source, operations, start, stop), names)
+    found.sort(key=lambda found_call: (found_call.call.start_byte, found_call.call.end_byte))
+    return found
+
+
+def _operation_start(found: PrismaCall) -> int:
+    callee = prisma_callee(found.call)
+    operation = callee.child_by_field_name("property") if callee is not None else None
+    return operation.start_byte if operation is not None else found.call.start_byte
+
+
 def _find_prisma_calls(
     source: SourceFile, clients: tuple[str, ...], operations: frozenset[str]
 ) -> list[PrismaCall]:
     if not prefilter.ENABLED:
         return _query_prisma_calls(source, clients, operations)
+    found = _calls_named(_operation_names(source, operations), clients)
+    found.sort(key=lambda found_call: (found_call.call.start_byte, found_call.call.end_byte))
+    return found
+
+
+def _calls_named(operation_names: list[ts.Node], clients: Collection[str]) -> list[PrismaCall]:
+    """The Prisma calls whose operation is one of `operation_names` (property names).
+    Two or three steps up from each: `.parent` in C, not `parent_of`, whose first
+    climb from a node records the whole path from the root (worth it only for
+    callers that climb on; `iteration_context` records its own)."""
     found: list[PrismaCall] = []
-    for name in _operation_names(source, operations):
-        callee = parent_of(name)
+    for name in operation_names:
+        callee = name.parent
         if callee is None or callee.type != "member_expression":
             continue
         call = _call_of(callee)
         found_call = _member_call(call, callee, clients) if call is not None else None
         if found_call is not None:
             found.append(found_call)
-    found.sort(key=lambda found_call: (found_call.call.start_byte, found_call.call.end_byte))
     return found
 
 
-def _operation_names(source: SourceFile, operations: frozenset[str]) -> list[ts.Node]:
-    """The property names spelling one of `operations`, in source order, looked up in
-    the tree at each occurrence of their words (O(depth) each, in C): a query would
-    walk every node of the file. An occurrence is only looked up where the bytes hold
-    a whole name: the lexer takes the longest name it can, so a name is never followed
-    by a byte that could continue it (`createdAt` is no `create`)."""
+def _operation_names(
+    source: SourceFile, operations: frozenset[str], start: int = 0, stop: int | None = None
+) -> list[ts.Node]:
+    """The property names spelling one of `operations` between bytes `start` and
+    `stop`, in source order, looked up in the tree at each place the bytes hold one
+    whole (O(depth) each, in C): a query would walk every node of the file. A name is
+    a token, so its node starts and ends exactly there; the lexer takes the longest
+    name it can, so a name is never followed by a byte that could continue it."""
     content = source.content
-    size = len(content)
     root = source.root
-    found: dict[int, ts.Node] = {}
-    for word, spellings in _spellings(operations):
-        at = content.find(word)
-        while at != -1:
-            for offset, spelled in spellings:
-                start = at - offset
-                stop = start + len(spelled)
-                if (
-                    start >= 0
-                    and content.startswith(spelled, start)
-                    and (stop == size or content[stop] not in NAME_BYTES)
-                ):
-                    node = root.named_descendant_for_byte_range(start, stop)
-                    if (
-                        node is not None
-                        and node.type == "property_identifier"
-                        and node.start_byte == start
-                        and node.end_byte == stop
-                    ):
-                        found[start] = node
-            at = content.find(word, at + 1)
-    return [found[start] for start in sorted(found)]
+    found: list[ts.Node] = []
+    end = len(content) if stop is None else stop
+    for first, last in _name_spans(operations, content, start, end):
+        node = root.named_descendant_for_byte_range(first, last)
+        if (
+            node is not None
+            and node.start_byte == first
+            and node.end_byte == last
+            and node.type == "property_identifier"
+        ):
+            found.append(node)
+    return found
 
 
 # With filters off, the calls are found as they were before `prisma_calls` read the
@@ -291,9 +356,9 @@ def _call_of(callee: ts.Node) -> ts.Node | None:
     """The call whose `prisma_callee` is the member expression `callee`, if any, among
     the calls with a callee of `_CALLEE_TYPES`."""
     function = callee
-    parent = parent_of(callee)
+    parent = callee.parent
     while parent is not None and parent.type in _CALLEE_WRAPPERS:
-        function, parent = parent, parent_of(parent)
+        function, parent = parent, parent.parent
     if (
         parent is None
         or parent.type != "call_expression"

@@ -1,27 +1,47 @@
 """prisma-query-in-loop: a Prisma query repeated per element of a loop or array callback
 (the N+1 pattern), unless the repeated calls are batched into one `$transaction([...])`.
 
-Pre-filter: a Prisma call spells, as written, the name of its client (the last name of
+Pre-filters: a Prisma call spells, as written, the name of its client (the last name of
 its receiver, one of option `clients`) and of its operation, so a file whose bytes hold
-no client name or no operation name has no Prisma call and is skipped unparsed.
+no client name or no operation name has no Prisma call and is skipped unparsed. And a
+call is only reported inside what `iteration_context` recognises: a loop statement,
+whose keyword (`for`, `while`, `do`) is a token of its own, or a callback of an
+iteration method (`.map`, `.forEach`, ...), whose name is the text of a property name,
+its bytes. Either is a whole name as written (the lexer takes the longest name it can,
+so no byte that could continue a name follows it) and is followed by more code (a
+body, the callback), so a file whose bytes hold none of these words followed by a byte
+that continues no name has no loop and no iteration callback, and is skipped unparsed.
+(A byte outside ASCII or a backslash may continue an identifier, `for\u0061`: the
+filter lets those through, which is only ever looser.)
+
+The same words, looked up in the tree, give the loop bodies and iteration calls'
+arguments of the file (`_repeated_spans`): only the Prisma calls in those are found
+and placed (`prisma_calls_in`); the rest of the file is not searched.
 """
 
 from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from typing import Protocol, cast
 
 import tree_sitter as ts
 
 from nextaudit.analysis import prefilter
 from nextaudit.analysis.bindings import identifiers_named
-from nextaudit.analysis.flow import Iteration, iteration_context
+from nextaudit.analysis.flow import ITERATION_METHODS, LOOP_TYPES, Iteration, iteration_context
 from nextaudit.analysis.prisma import (
     PrismaCall,
     is_transaction_call,
     lacks_prisma_calls,
     prisma_callee,
     prisma_calls,
+    prisma_calls_in,
 )
 from nextaudit.analysis.syntax import (
     FUNCTION_TYPES,
+    WRAPPERS,
     ancestors,
     call_arguments,
     callee_name,
@@ -40,6 +60,28 @@ _TRANSACTION = "$transaction"
 _TRANSACTIONS = (
     "(call_expression function: (member_expression property: (property_identifier) @p"
     ' (#eq? @p "$transaction"))) @call'
+)
+
+# The keyword each loop statement of `flow.LOOP_TYPES` starts with (`for...of`,
+# `for...in` and `for await...of` are `for_in_statement`s; a test checks that every
+# loop type has one).
+_LOOP_KEYWORDS = {
+    "for_statement": "for",
+    "for_in_statement": "for",
+    "while_statement": "while",
+    "do_statement": "do",
+}
+# A loop keyword or an iteration method's name, then a byte that continues no name
+# (`\x24` is `$`; written so, the pattern joins the prefilter's one-pass RE2 scan). A
+# word at the very end of the file is followed by no body or callback, so it needs none.
+_LOOP_WORDS = frozenset(word.encode("ascii") for word in _LOOP_KEYWORDS.values())
+_ITERATION_WORDS = re.compile(
+    rb"(?:"
+    + b"|".join(
+        re.escape(word.encode("ascii"))
+        for word in sorted({*_LOOP_KEYWORDS.values(), *ITERATION_METHODS})
+    )
+    + rb")[^A-Za-z0-9_\x24]"
 )
 
 _IN_IDS = "{ where: { id: { in: ids } } }"
@@ -235,13 +277,78 @@ def _is_batched(call: ts.Node, iteration: Iteration, batched: dict[str, list[ts.
     return iteration.kind == "callback" and _mapped_into_transaction(iteration.node, batched)
 
 
+@functools.cache
+def _iteration_finder() -> _Finder:
+    """`_ITERATION_WORDS` compiled by RE2 (bytes, not UTF-8), which reads it as `re` does."""
+    import re2
+
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
+    return cast(_Finder, re2.compile(_ITERATION_WORDS.pattern, options))
+
+
+class _Finder(Protocol):
+    def finditer(self, content: bytes) -> Iterator[_Span]: ...
+
+
+class _Span(Protocol):
+    def span(self) -> tuple[int, int]: ...
+
+
+def _repeated_spans(source: SourceFile) -> list[tuple[int, int]]:
+    """Byte ranges that hold every node `iteration_context` can place in a loop or an
+    iteration callback: the body of each loop statement, and what follows the callee
+    of each call of an iteration method (its arguments), each found from its word in
+    the bytes (`_ITERATION_WORDS`), looked up in the tree in C. A loop's keyword is a
+    child of the loop statement; a method's name is the property of the member
+    expression that the call's callee unwraps to (`flow._callback_call`)."""
+    content = source.content
+    root = source.root
+    spans: list[tuple[int, int]] = []
+    for match in _iteration_finder().finditer(content):
+        start, stop = match.span()
+        stop -= 1  # the byte after the word
+        word = content[start:stop]
+        if word in _LOOP_WORDS:
+            token = root.descendant_for_byte_range(start, stop)
+            loop = token.parent if token is not None and token.start_byte == start else None
+            if loop is not None and loop.type in LOOP_TYPES:
+                body = loop.child_by_field_name("body")  # what `iteration_context` asks
+                if body is not None:
+                    spans.append((body.start_byte, body.end_byte))
+            continue
+        name = root.named_descendant_for_byte_range(start, stop)
+        if name is None or name.start_byte != start or name.type != "property_identifier":
+            continue
+        member = name.parent
+        if member is None or member.type != "member_expression":
+            continue
+        function = member
+        call = member.parent
+        while call is not None and call.type in WRAPPERS:  # what `unwrap` sees through
+            function, call = call, call.parent
+        if call is not None and call.type == "call_expression":
+            spans.append((function.end_byte, call.end_byte))
+    return spans
+
+
 def check(source: SourceFile, ctx: RuleContext) -> None:
     clients = ctx.list_option("clients")
     # No client or no operation spelled in the bytes: no Prisma call (module docstring).
     if lacks_prisma_calls(source, clients):
         return
+    # No loop keyword and no iteration method's name: nothing repeats (module docstring).
+    if prefilter.lacks_match(source, _ITERATION_WORDS):
+        return
+    if prefilter.ENABLED:
+        # Only the calls in loop bodies and iteration calls' arguments can repeat: the
+        # rest of the file is neither searched nor climbed from (`_repeated_spans`).
+        spans = _repeated_spans(source)
+        calls = prisma_calls_in(source, spans, clients) if spans else []
+    else:
+        calls = prisma_calls(source, clients)
     batched: dict[str, list[ts.Node]] | None = None  # computed once, for the first call in a loop
-    for found in prisma_calls(source, clients):
+    for found in calls:
         iteration = iteration_context(found.call)
         if iteration is None:
             continue

@@ -90,8 +90,9 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
     # No `findMany` or no client spelled in the bytes: no such call (module docstring).
     if lacks_prisma_calls(source, clients, _OPERATIONS):
         return
-    # Every operation, not just `findMany`: the calls are then found once per file for
-    # this rule and prisma-query-in-loop (same `clients`), not once for each.
-    for found in prisma_calls(source, clients):
-        if found.operation == _FIND_MANY and _unbounded(found):
+    # Only `findMany` calls: prisma-query-in-loop looks only inside loops, so no other
+    # rule usually asks for every operation first, and asking for all of them would
+    # look up every `create`, `update`, `count`... of the file in the tree.
+    for found in prisma_calls(source, clients, _OPERATIONS):
+        if _unbounded(found):
             ctx.report(found.call, query=f"{found.client}.{found.model}.findMany")
