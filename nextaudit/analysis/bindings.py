@@ -23,6 +23,7 @@ _IDENTIFIER = frozenset({"identifier"})
 # is never followed by one. (Nothing is assumed of the byte before: error recovery can
 # start a name right after a number, as in `10px`.)
 NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
+_NAME_START_BYTES = NAME_BYTES - frozenset(b"0123456789")
 
 
 def identifiers_named(
@@ -76,6 +77,15 @@ def keywords(source: SourceFile, word: bytes) -> list[ts.Node]:
     at = content.find(word)
     while at != -1:
         end = at + len(word)
+        # The lexer reads names greedily: a letter, `_` or `$` before the word, or any
+        # name byte after it, makes it part of a longer name (`contentType`, `types`),
+        # never a keyword; such occurrences are common and skip the tree lookup. (A
+        # digit before may end a number: `1type` lexes as `1` and `type`.)
+        if (at and content[at - 1] in _NAME_START_BYTES) or (
+            end < len(content) and content[end] in NAME_BYTES
+        ):
+            at = content.find(word, end)
+            continue
         token = root.descendant_for_byte_range(at, end)
         if (
             token is not None

@@ -2,10 +2,11 @@
 the scanned tree's Prisma schema (the twin of a type Prisma already generates).
 
 Two halves. `collect` runs with the file rules, on the tree the workers parsed anyway
-(and is cached with the file): it lists the file's hand-written interfaces and object
-type aliases, whatever their names, so the cached list does not depend on the schema.
-`check_project` keeps those named like a model. A file analysed without the
-collector (`--changed-since` leaving it out, a crash) is parsed here instead.
+(and is cached with the file): it lists the names the file declares interfaces and
+type aliases under, whatever they are, so the cached list does not depend on the
+schema. `check_project` parses only the files declaring a model's name (few), and
+the files analysed without the collector (`--changed-since` leaving them out, a
+crash).
 """
 
 from __future__ import annotations
@@ -21,9 +22,8 @@ from nextaudit.analysis import prefilter
 from nextaudit.analysis.bindings import keywords
 from nextaudit.analysis.syntax import ancestors, parent_of, text
 from nextaudit.context import CollectContext, ProjectContext
-from nextaudit.findings import Location
 from nextaudit.project import NOT_COLLECTED, Project
-from nextaudit.source import SourceFile, decode_source, normalise_newlines
+from nextaudit.source import SourceFile
 
 TYPESCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")
 _DECLARATIONS = """
@@ -33,9 +33,7 @@ _DECLARATIONS = """
 # Each declaration starts with its keyword token: found from the bytes, not by a query
 # walking the whole tree.
 _KEYWORDS = ((b"interface", "interface_declaration"), (b"type", "type_alias_declaration"))
-# A declaration the project check may report: [name, kind, line, column, end line,
-# end column] (plain lists: facts are cached as JSON).
-Candidate = list[object]
+
 # Files a generator wrote (prisma-kysely, zod generators...) announce it in their
 # first lines (the first 500 bytes of the file's text, as UTF-8 without a BOM); their
 # object types named like models are not hand-written.
@@ -108,9 +106,6 @@ def _declarations(source: SourceFile) -> list[ts.Node]:
 def _twin_kind(declaration: ts.Node, source: SourceFile) -> str | None:
     """ "interface" or "object type" when `declaration` is a hand-written type a model
     could have (its name aside), else None."""
-    name = declaration.child_by_field_name("name")
-    if name is None or name.type != "type_identifier":
-        return None
     if declaration.type == "interface_declaration":
         kind = "interface"
     else:
@@ -121,67 +116,70 @@ def _twin_kind(declaration: ts.Node, source: SourceFile) -> str | None:
     return None if _is_augmentation(declaration, source) else kind
 
 
-def _candidates(source: SourceFile) -> list[Candidate]:
-    if _GENERATED_BANNER.search(source.content[:_BANNER_BYTES]):
-        return []
-    out: list[Candidate] = []
+def _declared_names(source: SourceFile) -> list[str]:
+    """The names of the file's interfaces and type aliases, sorted, once each."""
+    names = set()
     for declaration in _declarations(source):
-        kind = _twin_kind(declaration, source)
-        if kind is None:
+        name = declaration.child_by_field_name("name")
+        if name is not None and name.type == "type_identifier":
+            names.add(text(name))
+    return sorted(names)
+
+
+def _twins(source: SourceFile, models: frozenset[str]) -> Iterator[tuple[ts.Node, str]]:
+    """(name node, "interface" | "object type") of each hand-written twin of a model."""
+    if _GENERATED_BANNER.search(source.content[:_BANNER_BYTES]):
+        return
+    for declaration in _declarations(source):
+        name = declaration.child_by_field_name("name")
+        if name is None or name.type != "type_identifier" or text(name) not in models:
             continue
-        name = cast(ts.Node, declaration.child_by_field_name("name"))
-        location = source.location(name)
-        span = [location.line, location.column, location.end_line, location.end_column]
-        out.append([text(name), kind, *span])
-    return out
+        kind = _twin_kind(declaration, source)
+        if kind is not None:
+            yield name, kind
 
 
-def collect(source: SourceFile, ctx: CollectContext) -> list[Candidate]:
-    """The file's hand-written interfaces and object type aliases, any name."""
+def collect(source: SourceFile, ctx: CollectContext) -> list[str]:
+    """The names the file declares types under (interfaces, type aliases): the project
+    check parses only the files declaring a model's name."""
     if not source.rel_path.endswith(TYPESCRIPT_SUFFIXES):
         return []
     # Every declaration spells its keyword (tests compare with the query).
     if prefilter.lacks(source, b"interface", b"type"):
         return []
-    return _candidates(source)
+    return _declared_names(source)
 
 
-def _candidates_of(project: Project, path: Path, rule_id: str) -> list[Candidate]:
+def _may_declare_a_model(
+    project: Project, path: Path, rule_id: str, models: frozenset[str]
+) -> bool:
     found = project.collected(rule_id, path)
-    if found is not NOT_COLLECTED:
-        return cast(list[Candidate], found)
-    raw = project.source_bytes(path)
-    if raw is None or (b"interface" not in raw and b"type" not in raw):
-        return []
-    source = project.parse(path, raw)
-    return _candidates(source) if source is not None else []
+    if found is NOT_COLLECTED:
+        return True
+    return not models.isdisjoint(cast(list[str], found))
 
 
 def check_project(project: Project, ctx: ProjectContext) -> None:
     models = project.prisma_models
     if not models:
         return
-    lines: dict[Path, list[str]] = {}
     for path in _typescript_sources(project):
-        for name, kind, *span in _candidates_of(project, path, ctx.rule.id):
-            if name not in models:
-                continue
-            location = Location(*cast(list[int], span))
+        # Parse only files that declare a type named like a model (collected while the
+        # file was analysed) or, without collected names, name a model at all.
+        if not _may_declare_a_model(project, path, ctx.rule.id, models):
+            continue
+        raw = project.source_bytes(path)
+        if raw is None or (b"interface" not in raw and b"type" not in raw):
+            continue
+        source = project.parse(path, raw)
+        if source is None:
+            continue
+        for name, kind in _twins(source, models):
+            location = source.location(name)
             ctx.report_at(
-                path.as_posix(),
+                source.path,
                 location,
-                snippet=_line(project, path, location.line, lines).strip(),
-                name=name,
+                snippet=source.line_text(location.line).strip(),
+                name=text(name),
                 kind=kind,
             )
-
-
-def _line(project: Project, path: Path, line: int, lines: dict[Path, list[str]]) -> str:
-    """Line `line` of the file as its SourceFile reads it (read again only for the
-    few files that have a twin)."""
-    if path not in lines:
-        raw = project.source_bytes(path)
-        text_of = normalise_newlines(decode_source(raw)[0]) if raw is not None else ""
-        lines[path] = text_of.split("\n")
-    found = lines[path]
-    return found[line - 1].rstrip("\r") if 0 < line <= len(found) else ""
