@@ -135,6 +135,9 @@ _SCOPE_TYPES = FUNCTION_TYPES | {
     "catch_clause",
     "program",
 }
+# Scopes `scope_declares` can answer True for (it answers False for any other node).
+_DECLARING_SCOPES = _SCOPE_TYPES - {"program"}
+_DIRECT_STEPS = 8
 # Parents of an identifier that only use the name: it declares nothing there.
 _USING_PARENTS = frozenset(
     {
@@ -331,13 +334,18 @@ def _is_binding_position(ref: ts.Node) -> bool:
 
 def _declaring_scope(binding: ts.Node, name: str, limit: ts.Node) -> ts.Node:
     """The nearest scope around `binding` that declares `name`, never beyond `limit`."""
-    current = parent_of(binding)
+    # A binding is mostly a parameter a few steps below `limit`: `Node.parent` (a walk
+    # down in C) takes those steps for less than `parent_of` records the whole path
+    # from the root; further up, `parent_of` keeps a deep climb linear.
+    current = binding.parent
+    steps = 0
     while current is not None:
-        if scope_declares(current, name):
+        if current.type in _DECLARING_SCOPES and scope_declares(current, name):
             return current
         if current == limit:
             break
-        current = parent_of(current)
+        steps += 1
+        current = current.parent if steps < _DIRECT_STEPS else parent_of(current)
     return limit
 
 

@@ -3,7 +3,6 @@ and does not share its folder with a page."""
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -128,7 +127,15 @@ def runtime_exports(source: SourceFile) -> list[RuntimeExport]:
     """Every value the module exports at runtime, in source order."""
     found: list[RuntimeExport] = []
     star_statements: set[int] = set()
-    type_names = functools.cache(lambda: _local_type_names(source))
+    computed: list[frozenset[str]] = []
+
+    def type_names() -> frozenset[str]:
+        # Asked of few exports (`export { A }`); a closure is cheaper to build per
+        # file than `functools.cache`.
+        if not computed:
+            computed.append(_local_type_names(source))
+        return computed[0]
+
     for export in exports(source):
         if _is_type_only(export, type_names):
             continue

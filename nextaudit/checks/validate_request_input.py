@@ -89,25 +89,46 @@ class CalleePattern:
         """`imported(local)` is the name a local name was imported as (itself if it
         was not renamed); it is asked only when the local name does not match."""
         callee = call.child_by_field_name("function")
-        if callee is None:
-            return False
-        callee = unwrap(callee)
-        if callee.type == "identifier":
+        return callee is not None and self.matches_callee(_Callee(unwrap(callee)), imported)
+
+    def matches_callee(self, callee: _Callee, imported: Callable[[str], str]) -> bool:
+        """`matches` for a call's callee, read once for every pattern of a list."""
+        if callee.kind == "identifier":
             if self.receiver is not None:
                 return False
-            local = text(callee)
+            local = callee.name
             if fnmatchcase(local, self.name):
                 return True
             return fnmatchcase(imported(local), self.name)  # `import { parse as p }`
-        if callee.type != "member_expression" or self.receiver is None:
+        if callee.kind != "member_expression" or self.receiver is None:
             return False
-        if not fnmatchcase(text(callee.child_by_field_name("property")), self.name):
+        if not fnmatchcase(callee.name, self.name):
             return False
         if self.receiver == "*":
             return True
-        receiver = callee.child_by_field_name("object")
+        chain = callee.receiver_chain
+        return chain is not None and fnmatchcase(chain, self.receiver)
+
+
+class _Callee:
+    """What callee patterns ask of an (unwrapped) callee, each part read once."""
+
+    def __init__(self, node: ts.Node) -> None:
+        self.node = node
+        self.kind = node.type
+
+    @functools.cached_property
+    def name(self) -> str:
+        """The name of an identifier, the property of a member access."""
+        if self.kind == "identifier":
+            return text(self.node)
+        return text(self.node.child_by_field_name("property"))
+
+    @functools.cached_property
+    def receiver_chain(self) -> str | None:
+        receiver = self.node.child_by_field_name("object")
         chain = member_chain(receiver) if receiver is not None else None
-        return chain is not None and fnmatchcase(".".join(chain), self.receiver)
+        return ".".join(chain) if chain is not None else None
 
 
 @dataclass(frozen=True)
@@ -248,10 +269,14 @@ class _Analysis:
 
     # --- validators ---------------------------------------------------------------
     def is_validator(self, call: ts.Node) -> bool:
-        imported = self.imported_name
-        if any(p.matches(call, imported) for p in self.non_validators):
+        function = call.child_by_field_name("function")
+        if function is None:
             return False
-        return any(p.matches(call, imported) for p in self.validators)
+        callee = _Callee(unwrap(function))
+        imported = self.imported_name
+        if any(p.matches_callee(callee, imported) for p in self.non_validators):
+            return False
+        return any(p.matches_callee(callee, imported) for p in self.validators)
 
     def validates(self, call: ts.Node, index: int, depth: int = 0) -> bool:
         """A validator call, or a same-file function whose `index`-th parameter flows
