@@ -71,21 +71,10 @@ def keywords(source: SourceFile, word: bytes) -> list[ts.Node]:
     anonymous node exactly at each occurrence of the word in the bytes (a name such as
     `imports`, or the word in a string or comment, is another node)."""
     root = source.root
-    content = source.content
     token_type = word.decode("ascii")
     found: list[ts.Node] = []
-    at = content.find(word)
-    while at != -1:
+    for at in word_starts(source.content, word):
         end = at + len(word)
-        # The lexer reads names greedily: a letter, `_` or `$` before the word, or any
-        # name byte after it, makes it part of a longer name (`contentType`, `types`),
-        # never a keyword; such occurrences are common and skip the tree lookup. (A
-        # digit before may end a number: `1type` lexes as `1` and `type`.)
-        if (at and content[at - 1] in _NAME_START_BYTES) or (
-            end < len(content) and content[end] in NAME_BYTES
-        ):
-            at = content.find(word, end)
-            continue
         token = root.descendant_for_byte_range(at, end)
         if (
             token is not None
@@ -95,8 +84,23 @@ def keywords(source: SourceFile, word: bytes) -> list[ts.Node]:
             and token.end_byte == end
         ):
             found.append(token)
-        at = content.find(word, end)
     return found
+
+
+def word_starts(content: bytes, word: bytes) -> Iterator[int]:
+    """Where `word` occurs in the bytes other than inside a longer name: the lexer
+    reads names greedily, so a letter, `_` or `$` before it, or any name byte after
+    it (`contentType`, `types`), makes it part of another name, never a keyword
+    token. (A digit before may end a number: `1type` lexes as `1` and `type`.)"""
+    at = content.find(word)
+    size = len(content)
+    while at != -1:
+        end = at + len(word)
+        if not (at and content[at - 1] in _NAME_START_BYTES) and not (
+            end < size and content[end] in NAME_BYTES
+        ):
+            yield at
+        at = content.find(word, end)
 
 
 def _descendants_of_types(node: ts.Node, types: Collection[str]) -> Iterator[ts.Node]:

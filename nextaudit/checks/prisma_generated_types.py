@@ -19,8 +19,8 @@ from typing import cast
 import tree_sitter as ts
 
 from nextaudit.analysis import prefilter
-from nextaudit.analysis.bindings import keywords
-from nextaudit.analysis.syntax import ancestors, parent_of, text
+from nextaudit.analysis.bindings import word_starts
+from nextaudit.analysis.syntax import ancestors, text
 from nextaudit.context import CollectContext, ProjectContext
 from nextaudit.project import NOT_COLLECTED, Project
 from nextaudit.source import SourceFile
@@ -94,13 +94,16 @@ def _declarations(source: SourceFile) -> list[ts.Node]:
     """The file's interface and type alias declarations, in source order."""
     if not prefilter.ENABLED:  # the query they were found by before (tests compare)
         return [m["declaration"][0] for m in source.matches(_DECLARATIONS)]
-    found: dict[int, ts.Node] = {}
+    root, content = source.root, source.content
+    found: list[ts.Node] = []
     for word, kind in _KEYWORDS:
-        for keyword in keywords(source, word):
-            declaration = parent_of(keyword)
-            if declaration is not None and declaration.type == kind:
-                found[declaration.id] = declaration
-    return sorted(found.values(), key=lambda node: node.start_byte)
+        for at in word_starts(content, word):
+            # The smallest named node around the keyword token is its declaration,
+            # which starts with it.
+            node = root.named_descendant_for_byte_range(at, at + len(word))
+            if node is not None and node.type == kind and node.start_byte == at:
+                found.append(node)
+    return sorted(found, key=lambda node: node.start_byte)
 
 
 def _twin_kind(declaration: ts.Node, source: SourceFile) -> str | None:
