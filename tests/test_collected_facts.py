@@ -10,12 +10,16 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rule_harness import run_rule_on_tree
 
 from nextaudit import engine
-from nextaudit.analysis.syntax import text
+from nextaudit.analysis import prefilter
+from nextaudit.analysis.nextjs import exports
+from nextaudit.analysis.syntax import bind_tree, text, unwrap
 from nextaudit.cache import Cache
-from nextaudit.checks import prisma_generated_types
+from nextaudit.checks import prisma_generated_types, structure_doc
 from nextaudit.config import load_config
 from nextaudit.discovery import discover
 from nextaudit.findings import Finding
@@ -25,7 +29,11 @@ from nextaudit.results import RunResult
 from nextaudit.runner import RunOptions, run
 from nextaudit.source import SourceFile
 
-TREES = [FIXTURES / "structure-doc", FIXTURES / "structure-doc--custom"]
+TREES = [
+    FIXTURES / "structure-doc",
+    FIXTURES / "structure-doc--custom",
+    FIXTURES / "structure-doc--export-shapes",
+]
 # (rule, fixture tree) of every project rule with a collector.
 COLLECTING = [
     *(("structure-doc", tree) for tree in TREES),
@@ -184,3 +192,102 @@ def test_a_crashing_collector_falls_back_to_parsing(
     result = _run(tree)
     assert _structure_findings(result, tree) == expected
     assert any(n.kind == "rule-crash" and "structure-doc" in n.message for n in result.notices)
+
+
+def _reference_functions(source: SourceFile) -> list[tuple[list[str], int]]:
+    """structure-doc's exported functions as `nextjs.exports` lists them (how the rule
+    found them before it read the `export` keywords from the bytes)."""
+    found: dict[int, set[str]] = {}
+    for export in exports(source):
+        value = export.value
+        if value is None:
+            continue
+        if export.name == "default" and unwrap(value).type == "identifier":
+            node = structure_doc._local_function(source, unwrap(value))
+        else:
+            node = structure_doc._function_name_node(value)
+        if node is None:
+            continue
+        names = found.setdefault(node.start_byte, set())
+        names.add(text(node))
+        if export.name not in ("default", "*"):
+            names.add(export.name)
+    return [(sorted(names), start) for start, names in sorted(found.items())]
+
+
+def test_exported_functions_are_those_nextjs_exports_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every fixture and rule example file: the functions found from the `export`
+    keywords in the bytes, with filters on and off, are those of `nextjs.exports`."""
+    paths = sorted(FIXTURES.rglob("*.[jt]s")) + sorted(FIXTURES.rglob("*.[jt]sx"))
+    assert len(paths) > 100
+    for path in paths:
+        rel = path.relative_to(FIXTURES).as_posix()
+        for enabled in (True, False):
+            monkeypatch.setattr(prefilter, "ENABLED", enabled)
+            source = SourceFile.from_bytes(path.as_posix(), rel, path.read_bytes())
+            bind_tree(source.root)
+            try:
+                got = [
+                    (sorted(f.names), f.node.start_byte)
+                    for f in structure_doc.exported_functions(source)
+                ]
+                assert got == _reference_functions(source), rel
+                described = structure_doc._describe(source)
+            finally:
+                bind_tree(None)
+            for (names, name, span, _line), function in zip(
+                described, structure_doc.exported_functions(source), strict=True
+            ):
+                location = source.location(function.node)
+                assert span == [
+                    location.line,
+                    location.column,
+                    location.end_line,
+                    location.end_column,
+                ], rel
+                assert (names, name) == (sorted(function.names), text(function.node))
+
+
+_EXPORT_PIECES = [
+    "export ",
+    "default ",
+    "async ",
+    "function f() {}\n",
+    "function* g() {}\n",
+    "class C {}\n",
+    "interface I {}\n",
+    "type T = 1;\n",
+    "const h = () => 1, v = 2;\n",
+    "const a = h;\n",
+    "{ h, h as k, a as default }",
+    "{ f } from './x';\n",
+    "* from './x';\n",
+    "= h;\n",
+    "declare ",
+    "module M {}\n",
+    "namespace N {}\n",
+    "import A = N;\n",
+    "as namespace Z;\n",
+    "/* export */ ",
+    '"export function s() {}" ',
+    "@dec ",
+    "h;\n",
+    "{\n",
+    "}\n",
+    ";\n",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_EXPORT_PIECES), max_size=14).map("".join))
+def test_exported_functions_of_any_statements_are_those_nextjs_exports_lists(code: str) -> None:
+    # Broken code too: what the bytes find is what the statements give.
+    source = SourceFile.from_bytes("/v/lib/a.ts", "lib/a.ts", code.encode())
+    bind_tree(source.root)
+    try:
+        got = [
+            (sorted(f.names), f.node.start_byte) for f in structure_doc.exported_functions(source)
+        ]
+        assert got == _reference_functions(source), code
+    finally:
+        bind_tree(None)

@@ -16,7 +16,8 @@ from typing import cast
 
 import tree_sitter as ts
 
-from nextaudit.analysis.nextjs import Export, exports, local_declarations
+from nextaudit.analysis import prefilter
+from nextaudit.analysis.nextjs import local_declarations, top_level_statements
 from nextaudit.analysis.paths import glob_match
 from nextaudit.analysis.secrets import redact_secrets
 from nextaudit.analysis.syntax import FUNCTION_LITERAL_TYPES, text, unwrap
@@ -26,6 +27,7 @@ from nextaudit.project import NOT_COLLECTED, Project
 from nextaudit.source import SourceFile
 
 FUNCTION_DECLARATIONS = frozenset({"function_declaration", "generator_function_declaration"})
+_VARIABLE_DECLARATIONS = frozenset({"lexical_declaration", "variable_declaration"})
 # JavaScript identifiers may hold `$`: `$fetch` is one word, `fetch` inside it is not.
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 
@@ -60,30 +62,128 @@ def _local_function(source: SourceFile, identifier: ts.Node) -> ts.Node | None:
     return _function_name_node(local_declarations(source).get(text(identifier)))
 
 
-def _exported_name_node(export: Export, source: SourceFile) -> ts.Node | None:
-    """The function an export names, as the node of its own name; None when the export
-    is not a function of this file (a value, a class, a re-export, an anonymous
+def _exported_name_node(name: str, value: ts.Node | None, source: SourceFile) -> ts.Node | None:
+    """The function an export (`name`, and its `value` in this file, as
+    `nextjs.exports` gives them) names, as the node of its own name; None when the
+    export is not a function of this file (a value, a class, a re-export, an anonymous
     default)."""
-    value = export.value
     if value is None:
         return None
-    if export.name == "default" and unwrap(value).type == "identifier":
+    if name == "default" and unwrap(value).type == "identifier":
         return _local_function(source, unwrap(value))  # `export default helper`
     return _function_name_node(value)
+
+
+# The word after `export` in the bytes, or the character there when it is no word.
+_AFTER_EXPORT = re.compile(rb"[ \t\r\n]*([A-Za-z]+|.?)", re.DOTALL)
+# Words after which an export statement declares no function of this module: classes,
+# interfaces, enums, `declare`d things, namespaces, `export import A = B.C`, `export =`,
+# `export as namespace`, `export * from`. (`type` is not one: `export type { f }`
+# exports a function f as a type, which `nextjs.exports` still lists.)
+_NO_FUNCTION_AFTER = frozenset(
+    {b"class", b"abstract", b"interface", b"enum", b"declare", b"namespace", b"module"}
+    | {b"import", b"as", b"=", b"*"}
+)
+_NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
+
+
+def _export_statements(source: SourceFile) -> list[tuple[ts.Node, bytes]]:
+    """The module's top-level `export` statements that may export a function, in
+    source order, each with the word after its keyword (b"" when unknown, or when the
+    file did not parse cleanly).
+
+    Each starts with the keyword `export` (an escaped keyword is no keyword), so they
+    are found at its occurrences in the bytes, after a look at the word that follows
+    (`export interface` needs no tree): the keyword's token is a child of the
+    statement, itself a child of the root (one in an ERROR node is not a top-level
+    statement, as in `nextjs.top_level_statements`; a statement found twice, in
+    broken code, is one function once in `exported_functions`). With the pre-filters off, the
+    top-level statements are listed instead (tests/test_collected_facts.py compares
+    both)."""
+    if not prefilter.ENABLED:
+        return [(s, b"") for s in top_level_statements(source) if s.type == "export_statement"]
+    content = source.content
+    root = source.root
+    root_id = root.id
+    # In broken code, error recovery may hang anything on a statement (`@d export = h;
+    # function f() {}` exports f): the word after the keyword tells nothing there.
+    trusted = not root.has_error
+    found: list[tuple[ts.Node, bytes]] = []
+    at = content.find(b"export")
+    while at != -1:
+        end = at + 6
+        after = _AFTER_EXPORT.match(content, end) if trusted else None
+        word = after.group(1) if after is not None else b""
+        if word in _NO_FUNCTION_AFTER or (end < len(content) and content[end] in _NAME_BYTES):
+            at = content.find(b"export", end)
+            continue
+        # The smallest named node holding the word: the statement itself when the word
+        # is its keyword (its only token spelled so), else a string, a comment, a name.
+        statement = root.named_descendant_for_byte_range(at, end)
+        if statement is not None and statement.type == "export_statement":
+            parent = statement.parent
+            if parent is not None and parent.id == root_id:
+                found.append((statement, word))
+        at = content.find(b"export", end)
+    return found
+
+
+def _exported_values(
+    statement: ts.Node, word: bytes, source: SourceFile
+) -> list[tuple[str, ts.Node | None]]:
+    """(exported name, its value in this file) for the exports of one statement that
+    can be functions: what `nextjs.exports` gives for it, less the exports that are
+    never functions (classes, types, interfaces, enums, re-exports, `export *`).
+    `word` follows the keyword: when it is a word other than `default`, the statement
+    has no `default` token, and its children need not be listed to know it."""
+    declaration = statement.child_by_field_name("declaration")
+    may_be_default = word == b"default" or not word.isalpha()
+    if may_be_default and any(child.type == "default" for child in statement.children):
+        return [("default", declaration or statement.child_by_field_name("value"))]
+    if declaration is not None:
+        kind = declaration.type
+        if kind in FUNCTION_DECLARATIONS:
+            ident = declaration.child_by_field_name("name")
+            return [(text(ident), declaration)] if ident is not None else []
+        if kind not in _VARIABLE_DECLARATIONS:
+            return []
+        out: list[tuple[str, ts.Node | None]] = []
+        for declarator in declaration.named_children:
+            if declarator.type != "variable_declarator":
+                continue
+            ident = declarator.child_by_field_name("name")
+            if ident is not None and ident.type == "identifier":
+                out.append((text(ident), declarator.child_by_field_name("value")))
+        return out
+    if statement.child_by_field_name("source") is not None:
+        return []  # a re-export: its functions are the other module's
+    out = []
+    for clause in statement.named_children:
+        if clause.type != "export_clause":
+            continue
+        for spec in clause.named_children:
+            if spec.type != "export_specifier":
+                continue
+            local = spec.child_by_field_name("name")
+            alias = spec.child_by_field_name("alias") or local
+            if local is not None and alias is not None:
+                out.append((text(alias), local_declarations(source).get(text(local))))
+    return out
 
 
 def exported_functions(source: SourceFile) -> list[ExportedFunction]:
     """Every function the module exports, once each, with every name it goes by
     (`export { send, send as notify }` is one function known as send and notify)."""
     found: dict[int, ExportedFunction] = {}
-    for export in exports(source):
-        node = _exported_name_node(export, source)
-        if node is None:
-            continue
-        entry = found.setdefault(node.start_byte, ExportedFunction(node))
-        entry.names.add(text(node))
-        if export.name not in ("default", "*"):
-            entry.names.add(export.name)
+    for statement, word in _export_statements(source):
+        for name, value in _exported_values(statement, word, source):
+            node = _exported_name_node(name, value, source)
+            if node is None:
+                continue
+            entry = found.setdefault(node.start_byte, ExportedFunction(node))
+            entry.names.add(text(node))
+            if name not in ("default", "*"):
+                entry.names.add(name)
     return sorted(found.values(), key=lambda f: f.node.start_byte)
 
 
@@ -99,14 +199,22 @@ def _is_declaration_file(name: str) -> bool:
 def _describe(source: SourceFile) -> list[Collected]:
     out: list[Collected] = []
     for function in exported_functions(source):
-        location = source.location(function.node)
+        node = function.node
+        if source.is_ascii:
+            # A name is one line, and in an ASCII file a column is a byte column:
+            # `source.location` without the end point (as it computes it).
+            line, column = node.start_point
+            span = [line + 1, column + 1, line + 1, column + 1 + node.end_byte - node.start_byte]
+        else:
+            location = source.location(node)
+            span = [location.line, location.column, location.end_line, location.end_column]
         out.append(
             [
                 sorted(function.names),
-                text(function.node),
-                [location.line, location.column, location.end_line, location.end_column],
+                text(node),
+                span,
                 # Facts are cached as they are: a key on the line must not be.
-                redact_secrets(source.line_text_at(function.node.start_byte).strip()),
+                redact_secrets(source.line_text_at(node.start_byte).strip()),
             ]
         )
     return out
