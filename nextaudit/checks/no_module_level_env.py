@@ -67,6 +67,8 @@ _PATTERN_PARENTS = frozenset(
 _TESTS = frozenset({"&&", "==", "===", "!=", "!=="})
 _SCOPE_BLOCKS = frozenset({"statement_block", "program", "switch_case"})
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+# Escapes that can spell a letter in a string (prefilter.may_hide_text's).
+_LETTER_ESCAPE = re.compile(rb"\\(?:[xu]|[0-7])")
 
 # `process.env`, `process["env"]`, and `const { env } = process` / `const { env: { A } }
 # = process` (the object and the index or key are checked in Python). One query, so the
@@ -448,12 +450,15 @@ def _env_sources(source: SourceFile) -> _Sources:
     `@value`) pairs of the declarations that destructure an object): those that can
     name `env`, which the callers then look for.
 
-    Found from the bytes when no escape can spell `env` (a name's text is its bytes, and
-    a string can only hide the word behind `\\x`, `\\u` or octal escapes): each occurrence
-    of the word is looked up in the tree instead of walking all of it. With filters
-    off, the query: tests/test_prefilter.py then checks that both find the same.
+    Found from the bytes (a name's text is its bytes, and a string can only hide the
+    word behind `\\x`, `\\u` or octal escapes): each occurrence of the word, and each
+    such escape (the string it sits in may spell `env`), is looked up in the tree
+    instead of walking all of it. The callers only keep what names `env` (a name
+    spelled with an escape never does: its text is not `env`), so the nodes found at
+    the escapes do not need to be all the query would find. With filters off, the
+    query: tests/test_prefilter.py then checks that both find the same.
     """
-    if not prefilter.ENABLED or prefilter.may_hide_text(source):
+    if not prefilter.ENABLED:
         matches = list(source.matches(_ENV_SOURCES))
         expressions = sorted((m["env"][0] for m in matches if "env" in m), key=_span)
         return expressions, [(m["pattern"][0], m["value"][0]) for m in matches if "pattern" in m]
@@ -467,6 +472,11 @@ def _env_sources(source: SourceFile) -> _Sources:
         if node is not None:
             _env_occurrence(node, found, patterns)
         start = content.find(b"env", start + 1)
+    if prefilter.may_hide_text(source):
+        for escape in _LETTER_ESCAPE.finditer(content):
+            node = root.descendant_for_byte_range(escape.start(), escape.end())
+            if node is not None:
+                _env_occurrence(node, found, patterns)
     return [found[span] for span in sorted(found)], [patterns[key] for key in sorted(patterns)]
 
 
