@@ -399,9 +399,11 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
     # otherwise. A route file's promises come from its handlers alone.
     if lacks_text(source, b"arams") or (route and lacks_handlers(source)):
         return
-    fix = _fix(source)
     reported: set[tuple[int, int]] = set()
     accesses = [a for origin in _sources(source) for a in _Tracker(source, origin).run()]
+    if not accesses:
+        return
+    fix = _fix(source)  # the directives are read only where there is something to report
     for access in sorted(accesses, key=lambda a: (a.node.start_byte, a.node.end_byte)):
         key = (access.node.start_byte, access.node.end_byte)
         if key in reported:
