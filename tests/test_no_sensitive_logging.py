@@ -164,6 +164,12 @@ def test_default_sensitive_names_in_the_prefilter(name: str, held: bool) -> None
         ("console.log(process.env);\n", "lib/a.ts", {}, True),
         # Error recovery starts a name right after a number: `1n` then `console`.
         ("1nconsole.log(token);\n", "lib/a.ts", {}, True),
+        # A logger's name only as part of longer names.
+        ("catalog.info(token);\nconsoles.log(token);\n", "lib/a.ts", {}, False),
+        # A sensitive key spelled by escapes (the filter reads them too).
+        ('console.log({ "to\\ken": t });\n', "lib/a.ts", {}, True),
+        ('console.log({ "\\x74oken": t });\n', "lib/a.ts", {}, True),
+        ('console.log({ "\\u0074oken": t });\n', "lib/a.ts", {}, True),
     ],
 )
 def test_prefilter_reads_the_options(

@@ -27,7 +27,6 @@ import tree_sitter as ts
 
 from nextaudit.analysis import prefilter
 from nextaudit.analysis.bindings import (
-    NAME_BYTES,
     const_value,
     declaring_scope,
     identifiers_named,
@@ -656,16 +655,15 @@ DEFAULT_SENSITIVE = (
     "pass(word)?|secret|token|api[-_]?key|authorization|cookie|credential|private[-_]?key|"
     "ssn|card[-_]?number"
 )
-_SENSITIVE_WORDS = (
-    b"pass",
-    b"secret",
-    b"token",
-    b"authorization",
-    b"cookie",
-    b"credential",
-    b"ssn",
+# What every match of it holds, in any case: one of the words, or `key` / `number`
+# right after one of its heads (with a `-` or `_` between them, or not). Python's `re`
+# folds only ASCII letters in a bytes pattern, as `bytes.lower` does; the scan's RE2
+# reading of it (Latin-1, no letter beyond 0xFF) folds the same ones.
+_SENSITIVE_BYTES = re.compile(
+    rb"pass|secret|token|authorization|cookie|credential|ssn|(?:api|private)[-_]?key|"
+    rb"card[-_]?number",
+    re.IGNORECASE,
 )
-_JOINED_WORDS = ((b"key", (b"api", b"private")), (b"number", (b"card",)))
 # What else a logged argument may be, outside route files: `process.env` (whole, or
 # through `const { env } = process`), a `headers()` / `cookies()` result of
 # `next/headers`.
@@ -677,38 +675,29 @@ FOLDS_TO_ASCII = (b"\xc4\xb0", b"\xc4\xb1", b"\xe2\x84\xaa", b"\xc5\xbf")
 
 
 @functools.cache
-def _receiver_needles(loggers: tuple[str, ...]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
-    """(every receiver name, those holding no other one): a file holding none of the
-    second as a substring holds none of the first as a name."""
-    names = tuple(dict.fromkeys(name.encode("utf-8") for name in (CONSOLE, *loggers)))
-    shortest = tuple(n for n in names if not any(o != n and o in n for o in names))
-    return names, shortest
-
-
-def _holds_name(content: bytes, name: bytes) -> bool:
-    """Whether `name` occurs in `content` other than before more of a name."""
-    at = content.find(name)
-    while at != -1:
-        end = at + len(name)
-        if end == len(content) or content[end] not in NAME_BYTES:
-            return True
-        at = content.find(name, at + 1)
-    return False
+def _receiver_names(loggers: tuple[str, ...]) -> re.Pattern[bytes]:
+    """`console` or a logger's name, then a byte that continues no name (`\\x24` is
+    `$`; written so, the pattern joins the prefilter's one-pass RE2 scan). A name at
+    the very end of the file is called by nothing, so it needs no byte after it."""
+    names = sorted({name.encode("utf-8") for name in (CONSOLE, *loggers)})
+    alternatives = b"|".join(re.escape(name) for name in names)
+    return re.compile(b"(?:" + alternatives + rb")[^A-Za-z0-9_\x24]")
 
 
 def _may_log_sensitive_data(source: SourceFile, ctx: RuleContext, loggers: list[str]) -> bool:
-    """False only when no call of the file can be reported (see the module docstring)."""
-    content = source.content
-    names, shortest = _receiver_needles(tuple(loggers))
-    if not any(name in content for name in shortest):
-        return False
-    if not any(_holds_name(content, name) for name in names):
+    """False only when no call of the file can be reported (see the module docstring).
+    Every question but the last is answered by the prefilter's one scan of the file."""
+    if prefilter.lacks_match(source, _receiver_names(tuple(loggers))):
         return False
     if source.is_route_file or ctx.list_option("sensitive") != [DEFAULT_SENSITIVE]:
         return True
-    if _shows_logged_data(content):
+    if not prefilter.lacks(source, *_OBJECT_NEEDLES):
         return True
-    if b"\\" not in content:
+    if not prefilter.lacks_match(source, _SENSITIVE_BYTES):
+        return True
+    if not prefilter.lacks(source, *FOLDS_TO_ASCII):
+        return True
+    if prefilter.lacks(source, b"\\"):
         return False
     # A string key or entry name may be escaped (`{ "\x74oken": t }`, `"to\ken"`).
     read = prefilter.unescaped(source)
@@ -725,16 +714,6 @@ def _shows_logged_data(content: bytes) -> bool:
 def may_hold_default_sensitive_name(content: bytes) -> bool:
     """Whether `content` may spell a name that `DEFAULT_SENSITIVE` matches, in any case
     (without escapes)."""
-    lowered = content.lower()
-    if any(word in lowered for word in _SENSITIVE_WORDS):
+    if _SENSITIVE_BYTES.search(content) is not None:
         return True
-    for tail, heads in _JOINED_WORDS:
-        at = lowered.find(tail)
-        while at != -1:
-            before = lowered[max(0, at - 8) : at]  # `private_` is the longest head
-            if before.endswith(heads) or (
-                before.endswith((b"-", b"_")) and before[:-1].endswith(heads)
-            ):
-                return True
-            at = lowered.find(tail, at + 1)
     return not content.isascii() and any(letter in content for letter in FOLDS_TO_ASCII)
