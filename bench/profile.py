@@ -30,6 +30,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 import nextaudit.source as source_mod  # noqa: E402
+from nextaudit.analysis.prefilter import Needs  # noqa: E402
 from nextaudit.analysis.syntax import bind_tree  # noqa: E402
 from nextaudit.config import find_config, load_config, project_root  # noqa: E402
 from nextaudit.context import CollectContext, RuleContext  # noqa: E402
@@ -107,6 +108,10 @@ def count_compiles(clock: Clock) -> None:
     source_mod._compile_together = timed_together
 
 
+# What each setting's rule needs of a file (the setting is kept: its id stays unique).
+_NEEDS: dict[int, tuple[RuleSetting, Needs | None]] = {}
+
+
 def run_check(source: source_mod.SourceFile, setting: RuleSetting, registry: Registry) -> None:
     """One rule over one file, as the engine runs it, without the engine's once-per-file
     work (binding the tree, sorting findings) that timing analyze_source per rule
@@ -117,6 +122,11 @@ def run_check(source: source_mod.SourceFile, setting: RuleSetting, registry: Reg
     rule = registry[setting.rule_id]
     if rule.kind != "file":
         return
+    needs = _NEEDS.get(id(setting))
+    if needs is None:
+        needs = _NEEDS[id(setting)] = (setting, registry.file_needs(rule.id, setting.options_map))
+    if needs[1] is not None and not needs[1].met_by(source):
+        return  # the engine skips the check on such a file, as here
     ctx = RuleContext(rule, setting.severity, setting.options_map, source)
     bind_tree(source.root)
     try:

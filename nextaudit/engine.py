@@ -22,6 +22,7 @@ from nextaudit.source import SourceFile
 from nextaudit.suppressions import Suppression, source_suppressions
 
 if TYPE_CHECKING:
+    from nextaudit.analysis.prefilter import Needs
     from nextaudit.cache import Cache
 
 SYNTAX_ERROR = "syntax-error"
@@ -133,12 +134,14 @@ def _run_rules(
     verbose: bool,
     result: FileResult,
 ) -> None:
-    for setting, rule, check, options in _bound_checks(settings, registry):
+    for setting, rule, check, options, needs in _bound_checks(settings, registry):
         if rule is None or check is None:  # syntax-error
             finding = syntax_error_finding(source, setting.severity)
             if finding is not None:
                 result.findings.append(finding)
             continue
+        if needs is not None and not needs.met_by(source):
+            continue  # the file cannot hold what the rule reports
         ctx = RuleContext(rule, setting.severity, options, source)
         try:
             check(source, ctx)
@@ -148,8 +151,11 @@ def _run_rules(
         result.findings.extend(ctx.findings)
 
 
-# (setting, rule, check, options); rule and check are None for syntax-error.
-_BoundCheck = tuple[RuleSetting, Rule | None, FileCheck | None, Mapping[str, object]]
+# (setting, rule, check, options, what a file needs for the check to report anything);
+# rule and check are None for syntax-error.
+_BoundCheck = tuple[
+    RuleSetting, Rule | None, FileCheck | None, Mapping[str, object], "Needs | None"
+]
 # Settings tuples are shared by every file with the same effective rules: their rules,
 # checks and option maps are looked up once per tuple, not once per file and rule.
 # Keyed by id(); the tuple is kept in the value so its id cannot be reused.
@@ -164,13 +170,14 @@ def _bound_checks(settings: Sequence[RuleSetting], registry: Registry) -> list[_
     bound: list[_BoundCheck] = []
     for setting in settings:
         if setting.rule_id == SYNTAX_ERROR:
-            bound.append((setting, None, None, {}))
+            bound.append((setting, None, None, {}, None))
             continue
         rule = registry[setting.rule_id]
         if rule.kind == "file":
             # Read-only: every file's context shares it.
             options = MappingProxyType(setting.options_map)
-            bound.append((setting, rule, registry.file_check(rule.id), options))
+            check = registry.file_check(rule.id)
+            bound.append((setting, rule, check, options, registry.file_needs(rule.id, options)))
     if len(_BOUND) >= _MAX_BOUND:
         _BOUND.clear()
     _BOUND[id(settings)] = (settings, registry, bound)

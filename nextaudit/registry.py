@@ -21,6 +21,7 @@ import yaml
 from nextaudit.findings import Severity
 
 if TYPE_CHECKING:
+    from nextaudit.analysis.prefilter import Needs
     from nextaudit.context import CollectContext, ProjectContext, RuleContext
     from nextaudit.project import Project
     from nextaudit.source import SourceFile
@@ -212,6 +213,21 @@ class Registry:
 
     def project_check(self, rule_id: str) -> ProjectCheck:
         return cast(ProjectCheck, _load_check(rule_id, "check_project"))
+
+    def file_needs(self, rule_id: str, options: Mapping[str, object]) -> Needs | None:
+        """What a file must hold for the file rule to report anything in it: the
+        module's `NEEDS`, or `needs(options)` when it depends on the options."""
+        from nextaudit.analysis.prefilter import Needs
+
+        _load_check(rule_id, "check")
+        module = importlib.import_module(module_name(rule_id))
+        build = getattr(module, "needs", None)
+        found = build(options) if callable(build) else getattr(module, "NEEDS", None)
+        if found is not None and not isinstance(found, Needs):
+            raise RegistryError(
+                f"{module_name(rule_id)}: NEEDS / needs() must give prefilter.Needs"
+            )
+        return found
 
     def fact_collector(self, rule_id: str) -> FactCollector | None:
         """The project rule's `collect`, when its module defines one."""

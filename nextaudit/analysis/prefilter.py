@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Iterable
-from typing import TypeVar, cast
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, cast
 
 import re2
 
+from nextaudit.nextjs_roles import Role
 from nextaudit.source import SourceFile
 
 ENABLED = True
@@ -119,28 +121,129 @@ SCANNER = NeedleScanner()
 _FOUND = "prefilter.found"
 
 
-def _present(
-    source: SourceFile,
+class Question(Generic[T]):
+    """One question about a file's bytes (does it hold this needle?), answered from
+    the file's scan when the scanner knows it, else by `direct(source, needle)`."""
+
+    __slots__ = ("_direct", "_index", "_needle", "_pattern", "_scanner", "key")
+
+    def __init__(
+        self,
+        key: Hashable,
+        pattern: Callable[[T], bytes | None],
+        direct: Callable[[SourceFile, T], bool],
+        needle: T,
+    ) -> None:
+        self.key = key
+        self._pattern = pattern
+        self._direct = direct
+        self._needle = needle
+        self._scanner: NeedleScanner | None = None
+        self._index = -1
+
+    def found(self, source: SourceFile) -> bool:
+        scanner = SCANNER
+        if self._scanner is not scanner:  # first asked (or tests swapped the scanner)
+            index = scanner.indexes.get(self.key)
+            if index is None:
+                index = scanner.add(self.key, self._pattern(self._needle))
+            self._scanner, self._index = scanner, index
+        index = self._index
+        if index > 0:
+            memo = source._memo
+            if _FOUND in memo:
+                scanned = cast(_Scanned, memo[_FOUND])
+            else:
+                scanned = memo[_FOUND] = scanner.scan(source.content)
+            if scanned is not None and index < scanned[0]:
+                return index in scanned[1]
+        return self._direct(source, self._needle)
+
+
+# Questions by key: the lacks_* functions are called with the same needles for every
+# file, and a Question remembers its place in the scanner.
+_QUESTIONS: dict[Hashable, Question[Any]] = {}
+_MAX_QUESTIONS = 1024
+
+
+def _question(
     key: Hashable,
     pattern: Callable[[T], bytes | None],
     direct: Callable[[SourceFile, T], bool],
     needle: T,
-) -> bool:
-    """Whether the question `key` finds `needle` in the file: from the file's scan
-    when the scanner knows the question, else `direct(source, needle)`. (Functions
-    and their argument, not closures: this runs a hundred thousand times a run.)"""
-    index = SCANNER.indexes.get(key)
-    if index is None:
-        index = SCANNER.add(key, pattern(needle))
-    if index > 0:
-        memo = source._memo
-        if _FOUND in memo:
-            scanned = cast(_Scanned, memo[_FOUND])
-        else:
-            scanned = memo[_FOUND] = SCANNER.scan(source.content)
-        if scanned is not None and index < scanned[0]:
-            return index in scanned[1]
-    return direct(source, needle)
+) -> Question[T]:
+    found = _QUESTIONS.get(key)
+    if found is None:
+        found = Question(key, pattern, direct, needle)
+        if len(_QUESTIONS) < _MAX_QUESTIONS:
+            _QUESTIONS[key] = found
+    return found
+
+
+def has(*needles: bytes) -> Clause:
+    """Any of `needles` in the file's bytes."""
+    return (_question(("in", needles), _literals, _has_literal, needles),)
+
+
+def has_match(pattern: re.Pattern[bytes]) -> Clause:
+    """`pattern` matches somewhere in the file's bytes."""
+    key = ("re", pattern.pattern, pattern.flags)
+    return (_question(key, _as_re2, _matches, pattern),)
+
+
+def has_text(*needles: bytes) -> Clause:
+    """Any of `needles` in a string literal's value (a module name, a quoted key): in
+    the bytes, in the bytes as escapes that only drop a backslash read them, or an
+    escape that can spell a letter anywhere."""
+    return (
+        _LETTER_ESCAPE_QUESTION,
+        _question(("text", needles), _text_literals, _has_text, needles),
+    )
+
+
+# One or more questions, any of which may be found.
+Clause = tuple[Question[Any], ...]
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a file must hold for a check to report anything in it: one of `roles`
+    (when given) and, for every clause, one of its questions found. A check module
+    declares it as `NEEDS`, or as `needs(options)` when it depends on the options;
+    the engine then skips the check, without calling it, on files that do not meet
+    it. Like every filter it must be *necessary* (tests/test_prefilter.py)."""
+
+    clauses: tuple[Clause, ...] = ()
+    roles: frozenset[Role] | None = None
+
+    def met_by(self, source: SourceFile) -> bool:
+        if not ENABLED:
+            return True
+        if self.roles is not None and source.role not in self.roles:
+            return False
+        # Loops, not all()/any(): a generator per call costs more than the questions.
+        for clause in self.clauses:  # noqa: SIM110
+            if not _clause_found(clause, source):
+                return False
+        return True
+
+
+def needs(*clauses: Clause, roles: Iterable[Role] | None = None) -> Needs:
+    """`Needs` of every clause (`has(...)`, `has_text(...)`, `has_match(...)`, or
+    several of them joined with `either`), and one of `roles` when given."""
+    return Needs(tuple(clauses), frozenset(roles) if roles is not None else None)
+
+
+def either(*clauses: Clause) -> Clause:
+    """Any one of the clauses."""
+    return tuple(question for clause in clauses for question in clause)
+
+
+def _clause_found(clause: Clause, source: SourceFile) -> bool:
+    for question in clause:  # noqa: SIM110 - see Needs.met_by
+        if question.found(source):
+            return True
+    return False
 
 
 def _literals(needles: tuple[bytes, ...]) -> bytes:
@@ -167,7 +270,7 @@ def lacks(source: SourceFile, *needles: bytes) -> bool:
     """True when filtering is on and none of `needles` occurs in the file's bytes."""
     if not ENABLED or not needles:
         return False
-    return not _present(source, ("in", needles), _literals, _has_literal, needles)
+    return not _clause_found(has(*needles), source)
 
 
 def _has_literal(source: SourceFile, needles: tuple[bytes, ...]) -> bool:
@@ -186,8 +289,7 @@ def lacks_match(source: SourceFile, pattern: re.Pattern[bytes]) -> bool:
     """True when filtering is on and `pattern` matches nowhere in the file's bytes."""
     if not ENABLED:
         return False
-    key = ("re", pattern.pattern, pattern.flags)
-    return not _present(source, key, _as_re2, _matches, pattern)
+    return not _clause_found(has_match(pattern), source)
 
 
 def _matches(source: SourceFile, pattern: re.Pattern[bytes]) -> bool:
@@ -200,9 +302,7 @@ def lacks_text(source: SourceFile, *needles: bytes) -> bool:
     only drop a backslash read them, and no escape that can spell a letter."""
     if not ENABLED or not needles:
         return False
-    return not may_hide_text(source) and not _present(
-        source, ("text", needles), _text_literals, _has_text, needles
-    )
+    return not _clause_found(has_text(*needles), source)
 
 
 def _has_text(source: SourceFile, needles: tuple[bytes, ...]) -> bool:
@@ -270,8 +370,11 @@ def unescaped_bytes(content: bytes) -> bytes | None:
 def may_hide_text(source: SourceFile) -> bool:
     """Whether an escape in the file could spell, in a literal's value, text that its
     bytes do not show (so a filter on that text must let the file through)."""
-    return _present(source, "letter-escape", _pattern_of, _matches, _LETTER_ESCAPE)
+    return _LETTER_ESCAPE_QUESTION.found(source)
 
 
 def _pattern_of(pattern: re.Pattern[bytes]) -> bytes:
     return pattern.pattern
+
+
+_LETTER_ESCAPE_QUESTION = Question("letter-escape", _pattern_of, _matches, _LETTER_ESCAPE)
