@@ -22,12 +22,8 @@ from typing import Literal
 
 import tree_sitter as ts
 
-from nextaudit.analysis.bindings import (
-    NAME_BYTES,
-    identifiers_named,
-    is_shadowed,
-    scope_declares,
-)
+from nextaudit.analysis.bindings import identifiers_named, is_shadowed, scope_declares
+from nextaudit.analysis.dataflow import names_in_scope
 from nextaudit.analysis.imports import import_bindings
 from nextaudit.analysis.prefilter import lacks_text
 from nextaudit.analysis.syntax import (
@@ -52,11 +48,13 @@ _PROMISE_COMBINATORS = frozenset({"all", "allSettled", "race", "any", "resolve"}
 # Nodes that open a block scope for `const`/`let`; `var` is visible in its function.
 _BLOCKS = frozenset({"program", "statement_block", "class_static_block", "switch_case"})
 _DECLARING_BLOCKS = _BLOCKS | {"for_statement"}
+_DIRECT_STEPS = 8
 # Operators whose result may be the operand itself, so the operand's use is the result's.
 _PASS_THROUGH_OPERATORS = {"||": ("left", "right"), "??": ("left", "right"), "&&": ("right",)}
 
 _MEMBERS = frozenset({"member_expression", "subscript_expression"})
 _REFERENCES = "[(identifier) (shorthand_property_identifier)] @ref"
+_IDENTIFIER = frozenset({"identifier"})
 
 UseKind = Literal["fine", "sync", "store"]
 
@@ -85,7 +83,21 @@ _SYNC = _Use("sync")
 
 
 def _enclosing_block(node: ts.Node) -> ts.Node:
-    return next((a for a in ancestors(node) if a.type in _BLOCKS), node)
+    # An import's name is a few steps below the program: `Node.parent` (a walk down in
+    # C) takes them for less than `parent_of`, which records the whole path in Python;
+    # a deeper climb (a nested `require`) goes on with `ancestors`.
+    current = node.parent
+    for _step in range(_DIRECT_STEPS):
+        if current is None:
+            return node
+        if current.type in _BLOCKS:
+            return current
+        current = current.parent
+    if current is None:
+        return node
+    if current.type in _BLOCKS:
+        return current
+    return next((a for a in ancestors(current) if a.type in _BLOCKS), node)
 
 
 def _request_bindings(source: SourceFile) -> dict[str, list[_Binding]]:
@@ -107,7 +119,7 @@ def _resolve(
     name_node: ts.Node, bindings: dict[str, list[_Binding]], free: frozenset[str] = frozenset()
 ) -> _Binding | None:
     """The binding `name_node` refers to, unless an inner declaration shadows it.
-    Names in `free` are declared by no scope below the program (`_undeclared`)."""
+    Names in `free` are declared by no scope below the program."""
     name = text(name_node)
     for binding in bindings.get(name, ()):
         scope = binding.scope
@@ -118,60 +130,6 @@ def _resolve(
         if not is_shadowed(name_node, name, scope if scope.type != "program" else None):
             return binding
     return None
-
-
-# Parents of an identifier that only use the name: it declares nothing there.
-_USING_PARENTS = frozenset(
-    {
-        "call_expression",
-        "member_expression",
-        "subscript_expression",
-        "arguments",
-        "await_expression",
-        "parenthesized_expression",
-        "return_statement",
-        "expression_statement",
-        "import_specifier",
-        "import_clause",
-        "namespace_import",
-        "export_specifier",
-    }
-)
-# Named leaves spelled like a name that declare nothing.
-_NOT_DECLARING = frozenset({"property_identifier", "shorthand_property_identifier"})
-
-
-def _undeclared(source: SourceFile, name: str) -> bool:
-    """No scope below the program can declare `name`, so no reference to it is shadowed
-    (`is_shadowed` is False for every one).
-
-    A declaration's name node is spelled `name` in the bytes: looking at the node at
-    each occurrence costs one lookup in C, where `is_shadowed` asks every scope
-    around a reference. An occurrence whose node is only a use (an identifier called,
-    read as an object, imported; a property name) declares nothing; any other node
-    spelled `name` might, and then the answer is no.
-    """
-    needle = name.encode("utf-8")
-    if not needle:
-        return False
-    content = source.content
-    root = source.root
-    size = len(needle)
-    at = content.find(needle)
-    while at != -1:
-        stop = at + size
-        if stop >= len(content) or content[stop] not in NAME_BYTES:
-            node = root.named_descendant_for_byte_range(at, stop)
-            if node is not None and node.start_byte == at and node.end_byte == stop:
-                kind = node.type
-                if kind == "identifier":
-                    parent = node.parent
-                    if parent is None or parent.type not in _USING_PARENTS:
-                        return False
-                elif kind not in _NOT_DECLARING:
-                    return False
-        at = content.find(needle, at + 1)
-    return True
 
 
 def _is_require_of_module(node: ts.Node) -> bool:
@@ -462,7 +420,7 @@ def _member_called(receiver: ts.Node) -> tuple[ts.Node, ts.Node] | None:
 
 
 def _api_calls(
-    source: SourceFile, bindings: dict[str, list[_Binding]]
+    source: SourceFile, bindings: dict[str, list[_Binding]], named: dict[str, list[ts.Node]]
 ) -> list[tuple[ts.Node, ts.Node]]:
     """(call, callee) of every call `_called_api` could name an API: its callee, once
     unwrapped, is a name bound to the module, a member of one, or a member of a
@@ -470,7 +428,7 @@ def _api_calls(
     `require`) where the search starts. A superset: `_called_api` still judges each."""
     found: dict[int, tuple[ts.Node, ts.Node]] = {}
     for name in bindings:
-        for identifier in identifiers_named(source, name):
+        for identifier in named[name]:
             for pair in (_called(identifier), _member_called(identifier)):
                 if pair is not None:
                     found.setdefault(pair[0].id, pair)
@@ -489,8 +447,17 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
     if lacks_text(source, MODULE.encode("ascii")):
         return
     bindings = _request_bindings(source)
-    free = frozenset(name for name in bindings if _undeclared(source, name))
-    for call, callee in _api_calls(source, bindings):
+    # One pass over each name's occurrences finds its identifiers and tells whether
+    # any scope below the program can declare it (if none can, no reference to it is
+    # shadowed, and `_resolve` need not ask every scope around each call).
+    named: dict[str, list[ts.Node]] = {}
+    undeclared: set[str] = set()
+    for name in bindings:
+        named[name], may_shadow = names_in_scope(source, name, source.root, _IDENTIFIER)
+        if not may_shadow:
+            undeclared.add(name)
+    free = frozenset(undeclared)
+    for call, callee in _api_calls(source, bindings, named):
         api = _called_api(callee, bindings, free)
         if api is None:
             continue
