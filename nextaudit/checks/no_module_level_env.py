@@ -371,6 +371,12 @@ def _file_names(source: SourceFile) -> tuple[_Names, list[ts.Node]]:
     """(the names of this file, bindings of `env` imported from `process`)."""
     process = {"process"}
     env_bindings: list[ts.Node] = []
+    # Most files read the global `process` and import nothing from the module; its name
+    # ends a module string (`"node:process"`), so the bytes (escapes allowed for) tell
+    # when the file's imports need not be listed (no other rule asks for most of these
+    # files' imports: 404 of 480 on the 5k corpus).
+    if prefilter.lacks_text(source, b'process"', b"process'", b"process`"):
+        return _Names(source, frozenset(process)), env_bindings
     for binding in import_bindings(source):
         if binding.module not in PROCESS_MODULES:
             continue
