@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from nextaudit.discovery import Discovery, discover
 from nextaudit.findings import Location
+from nextaudit.results import relative_posix
 from nextaudit.source import SourceFile, decode_source, normalise_newlines
 
 LOCKFILES = (
@@ -315,10 +316,7 @@ class Project:
     # --- files ---------------------------------------------------------------------
     def relative(self, path: Path) -> str:
         """POSIX path of `path` relative to the root (what globs are matched against)."""
-        try:
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            return Path(os.path.relpath(path, self.root)).as_posix()
+        return relative_posix(path, self.root)  # by string when it can: once per file
 
     def read(self, path: Path) -> TextFile | None:
         """A text file of the project, or None when it cannot be read."""
