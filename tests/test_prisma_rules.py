@@ -147,6 +147,12 @@ def test_unbounded_finding_is_on_the_call_with_its_message() -> None:
         ("db.user.findMany({ include: { posts: { take: 1 } } });", True),
         ("db.user.findMany({ where: { id: { in: ids } } });", False),
         ("db.user.findMany({ where: { teamId: { in: ids } } });", True),
+        # The last entry that can set `take` decides; a `where` on ids bounds anywhere.
+        ("db.user.findMany({ take: 5, orderBy, take: undefined });", True),
+        ("db.user.findMany({ take: undefined, orderBy, take: 5 });", False),
+        ("db.user.findMany({ where: { id: { in: ids } }, take: undefined });", False),
+        ("db.user.findMany({ take: undefined, where: { id: { in: ids } } });", False),
+        ("db.user.findMany({ 1: x, take: undefined, skip: 2 });", True),
         ("await db.user.findMany<Prisma.UserFindManyArgs>({ where });", True),
         ("db.user.findFirst({});", False),
         ("repo.user.findMany();", False),

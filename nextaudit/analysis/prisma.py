@@ -297,7 +297,15 @@ def _calls_named(operation_names: list[ts.Node], clients: Collection[str]) -> li
         callee = name.parent
         if callee is None or callee.type != "member_expression":
             continue
-        call = _call_of(callee)
+        call = callee.parent
+        # Most calls are `<x>.<op>(...)` itself: `_call_of`'s answer, without its checks
+        # (`prisma_callee` of such a call is its callee).
+        if (
+            call is None
+            or call.type != "call_expression"
+            or call.child_by_field_name("function") != callee
+        ):
+            call = _call_of(callee)
         found_call = _member_call(call, callee, clients) if call is not None else None
         if found_call is not None:
             found.append(found_call)

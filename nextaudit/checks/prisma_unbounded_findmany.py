@@ -54,22 +54,44 @@ def _is_shorthand_take(entry: ts.Node) -> bool:
 def _bounded(arguments: ts.Node) -> bool:
     """Whether the object literal may limit the rows. Later entries override earlier
     ones, so the last entry that can set `take` decides; a spread or a computed key might
-    carry a `take` and counts as bounded (precision first)."""
-    bounded = False
-    for entry in arguments.named_children:
-        if entry.type == "spread_element" or _is_shorthand_take(entry):
-            bounded = True
-        elif entry.type == "pair":
-            key = entry.child_by_field_name("key")
-            value = entry.child_by_field_name("value")
-            name = _key_name(key) if key is not None else None
-            if name is None:
-                bounded = True
-            elif name == "take" and value is not None:
-                bounded = not _is_undefined(value)
-            elif name == "where" and value is not None and _selects_listed_ids(value):
+    carry a `take` and counts as bounded (precision first); a `where` on listed ids
+    bounds it wherever it stands. Read from the last entry back: most calls end with
+    their `take`, and the other entries then need no look."""
+    entries = arguments.named_children
+    for entry in reversed(entries):
+        verdict = _sets_take(entry)
+        if verdict is not None:
+            if verdict:
                 return True
-    return bounded
+            break
+    return any(_where_selects_listed_ids(entry) for entry in entries)
+
+
+def _sets_take(entry: ts.Node) -> bool | None:
+    """Whether the entry bounds the rows through `take` (a spread or a computed key may
+    carry one); None when it cannot set `take`."""
+    kind = entry.type
+    if kind == "spread_element" or _is_shorthand_take(entry):
+        return True
+    if kind != "pair":
+        return None
+    key = entry.child_by_field_name("key")
+    name = _key_name(key) if key is not None else None
+    if name is None:
+        return True
+    if name != "take":
+        return None
+    value = entry.child_by_field_name("value")
+    return None if value is None else not _is_undefined(value)
+
+
+def _where_selects_listed_ids(entry: ts.Node) -> bool:
+    if entry.type != "pair":
+        return False
+    key = entry.child_by_field_name("key")
+    value = entry.child_by_field_name("value")
+    name = _key_name(key) if key is not None else None
+    return name == "where" and value is not None and _selects_listed_ids(value)
 
 
 def _unbounded(found: PrismaCall) -> bool:
