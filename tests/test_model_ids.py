@@ -22,6 +22,7 @@ from nextaudit.analysis.model_ids import (
     is_model_id,
     may_quote_model_id,
 )
+from nextaudit.registry import default_registry
 from nextaudit.source import SourceFile
 
 # Every family of RULES.md: (family spec, an id it matches, a near miss it must not).
@@ -404,3 +405,18 @@ def test_extra_patterns_reach_the_check_through_the_prefilter(
     unfiltered = run_rule_on_source("no-hardcoded-model", code, "lib/deploy.ts", options)
     assert filtered == unfiltered
     assert bool(filtered) is flagged
+
+
+def test_needs_lets_user_patterns_decide() -> None:
+    # A user pattern may match any literal: the engine must call the check on every file.
+    registry = default_registry()
+    assert registry.file_needs("no-hardcoded-model", {"extra-patterns": ["azure-.*"]}) is None
+    built_in = registry.file_needs("no-hardcoded-model", {})
+    assert built_in is not None
+    for code, met in [
+        (b'const m = "gpt-4o";', True),
+        (b'const m = "g\\\npt-4o";', True),  # a line continuation between letters
+        (b'const m = "\\x67pt-4o";', True),
+        (b"const answer = 42; // gpt-4o", False),
+    ]:
+        assert built_in.met_by(SourceFile.from_bytes("/v/a.ts", "a.ts", code)) is met, code

@@ -254,6 +254,11 @@ QUOTED_ID_TEXT: re.Pattern[bytes] = re.compile(
 )
 
 
+# Escapes that can spell a letter in a literal (prefilter.may_hide_text's pattern): a
+# file holding one is let through, whatever its bytes show.
+LETTER_ESCAPE: re.Pattern[bytes] = re.compile(rb"\\(?:[xu]|[0-7])")
+
+
 def may_quote_model_id(content: bytes) -> bool:
     """False only when no string literal in `content` can have a built-in id or a bare
     reasoning id as its whole value: no quote is followed by the start of one (in any

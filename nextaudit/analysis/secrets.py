@@ -235,6 +235,10 @@ MARKERS_TEXT: re.Pattern[bytes] = re.compile(
 )
 
 
+# Escapes that can spell a character in a literal (prefilter.may_hide_text's pattern).
+LETTER_ESCAPE: re.Pattern[bytes] = re.compile(rb"\\(?:[xu]|[0-7])")
+
+
 def may_hold_secret(content: bytes) -> bool:
     """False only when no string literal of a file with these bytes can hold a key:
     no marker occurs in them where a key can start (nor in them without their

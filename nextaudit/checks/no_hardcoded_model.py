@@ -9,13 +9,18 @@ without any of these cannot hold a finding and is skipped before the tree is ask
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import tree_sitter as ts
 
 from nextaudit.analysis import prefilter
 from nextaudit.analysis.imports import import_bindings
-from nextaudit.analysis.model_ids import QUOTED_ID_TEXT, is_bare_reasoning_id, is_model_id
+from nextaudit.analysis.model_ids import (
+    LETTER_ESCAPE,
+    QUOTED_ID_TEXT,
+    is_bare_reasoning_id,
+    is_model_id,
+)
 from nextaudit.analysis.paths import glob_match
 from nextaudit.analysis.syntax import callee_name, member_chain, string_value, text
 from nextaudit.context import RuleContext
@@ -78,6 +83,19 @@ _MAX_WRAPPERS = 32
 # value: the value sits between quotes there, not at the start or end of a text. (Word
 # boundaries agree: a quote, like the edge of a text, is not a word character.)
 _ANCHORS = ("^", "$", "\\A", "\\z", "\\Z")
+
+
+# A quote and the start of a built-in id, or an escape that could spell a letter (the
+# module docstring); the engine skips the check on other files.
+_BUILT_IN_NEEDS = prefilter.needs(
+    prefilter.either(prefilter.has_match(QUOTED_ID_TEXT), prefilter.has_match(LETTER_ESCAPE))
+)
+
+
+def needs(options: Mapping[str, object]) -> prefilter.Needs | None:
+    """`_BUILT_IN_NEEDS`, unless `extra-patterns` may match anything (then the check's
+    own filter searches the text with them)."""
+    return None if options.get("extra-patterns") else _BUILT_IN_NEEDS
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:

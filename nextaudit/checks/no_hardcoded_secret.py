@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import tree_sitter as ts
 
 from nextaudit.analysis import prefilter
-from nextaudit.analysis.secrets import MARKERS_TEXT, SecretMatch, find_secret
+from nextaudit.analysis.secrets import LETTER_ESCAPE, MARKERS_TEXT, SecretMatch, find_secret
 from nextaudit.analysis.syntax import string_value, text
 from nextaudit.context import RuleContext
 from nextaudit.source import SourceFile
@@ -40,10 +40,15 @@ class _Run:
     value: str
 
 
+# A marker where a key can start, or an escape that could spell one (module
+# docstring); the engine skips the check on other files.
+NEEDS = prefilter.needs(
+    prefilter.either(prefilter.has_match(MARKERS_TEXT), prefilter.has_match(LETTER_ESCAPE))
+)
+
+
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    # No marker where a key can start, and no escape that could spell one (module
-    # docstring): one question to the scan of the bytes the filters share.
-    if not prefilter.may_hide_text(source) and prefilter.lacks_match(source, MARKERS_TEXT):
+    if not NEEDS.met_by(source):  # for callers other than the engine
         return
     for node in source.nodes(_STRINGS, "string"):
         value = string_value(node)

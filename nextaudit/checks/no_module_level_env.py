@@ -629,15 +629,21 @@ def _is_async(function: ts.Node) -> bool:
     return any(child.type == "async" for child in function.children)
 
 
+# What a file must hold to reach the environment object (module docstring): both names,
+# either of which may sit in a string (`process["env"]`, a module name `"pro\\cess"`, a
+# key split by a line continuation), so escapes are allowed for. The engine skips the
+# check on other files.
+NEEDS = prefilter.needs(prefilter.has_text(b"env"), prefilter.has_text(b"process"))
+
+
 def _lacks_env(source: SourceFile) -> bool:
-    """Whether the file cannot reach the environment object (module docstring): both
-    names are needed, and either may sit in a string (`process["env"]`, a module name
-    `"pro\\cess"`, a key split by a line continuation), so escapes are allowed for."""
-    return prefilter.lacks_text(source, b"env") or prefilter.lacks_text(source, b"process")
+    """Whether the file fails `NEEDS` (for callers other than the engine)."""
+    return not NEEDS.met_by(source)
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    # No `env` taken from a `process` in the bytes: nothing to read (module docstring).
+    # No `env` taken from a `process` in the bytes: nothing to read. (The engine asks
+    # `NEEDS` before calling; from the scan of the bytes, asking again costs nothing.)
     if _lacks_env(source):
         return
     # A declaration file holds no code that runs, and `allow-files` names the modules

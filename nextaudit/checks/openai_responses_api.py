@@ -301,6 +301,14 @@ def _check_ai_sdk_chat(source: SourceFile, ctx: RuleContext) -> None:
             _report(source, ctx, call, label, "Chat Completions", AI_SDK_FIX)
 
 
+# `completions`, or `chat` and the AI SDK's module name (module docstring), as clauses
+# that must all hold; the engine skips the check on other files.
+NEEDS = prefilter.needs(
+    prefilter.either(prefilter.has(b"completions"), prefilter.has(b"chat")),
+    prefilter.either(prefilter.has(b"completions"), prefilter.has_text(AI_SDK_PACKAGE.encode())),
+)
+
+
 def check(source: SourceFile, ctx: RuleContext) -> None:
     if not prefilter.lacks(source, b"completions"):
         _check_completions(source, ctx)
