@@ -29,6 +29,7 @@ from nextaudit.analysis.nextjs import (
 )
 from nextaudit.analysis.prefilter import lacks_text
 from nextaudit.analysis.syntax import (
+    WRAPPERS,
     function_parameters,
     member_chain,
     outer,
@@ -59,6 +60,7 @@ ENUMERATING_CALLS = frozenset(
 METADATA_FILES = frozenset({"page", "layout"})
 _DECLARATIONS = ("lexical_declaration", "variable_declaration")
 _IDENTIFIER = frozenset({"identifier"})
+_DIRECT_STEPS = 4  # parent steps taken with `Node.parent` before `outer` takes over
 _PATTERNS = ("object_pattern", "array_pattern")
 # A promise name longer than this is shown by its key (`params`) in the message.
 _MAX_SHOWN = 40
@@ -248,8 +250,7 @@ class _Tracker:
     # --- uses ----------------------------------------------------------------------
     def on_props(self, ref: ts.Node) -> None:
         """A use of the props object: `props.params`, `const { params } = ctx`, `c = ctx`."""
-        wrapper = outer(ref)
-        parent = wrapper.parent
+        wrapper, parent = _outer_and_parent(ref)
         if parent is None:
             return
         if parent.type == "member_expression" and parent.child_by_field_name("object") == wrapper:
@@ -275,35 +276,35 @@ class _Tracker:
                 self.bind_props_pattern(name, scope, parent.end_byte)
 
     def on_promise(self, expression: ts.Node, key: str) -> None:
-        """A use of an expression that evaluates to the promise itself."""
-        label = _promise_label(expression, key)
-        wrapper = outer(expression)
-        parent = wrapper.parent
+        """A use of an expression that evaluates to the promise itself (shown as `key`
+        when its own text is not a short name)."""
+        wrapper, parent = _outer_and_parent(expression)
         if parent is None:
             return
-        if parent.type in ("member_expression", "subscript_expression"):
+        kind = parent.type
+        if kind in ("member_expression", "subscript_expression"):
             if parent.child_by_field_name("object") == wrapper and not _in_type(parent):
-                self.on_member(parent, label)
-        elif parent.type == "variable_declarator":
+                self.on_member(parent, expression, key)
+        elif kind == "variable_declarator":
             if parent.child_by_field_name("value") == wrapper:
-                self.on_declarator(parent, expression, label)
+                self.on_declarator(parent, expression, key)
         else:
             use = _synchronous_use(parent, wrapper)
             if use is not None:
-                self.report(expression, label, use)
+                self.report(expression, _promise_label(expression, key), use)
 
-    def on_member(self, member: ts.Node, label: str) -> None:
+    def on_member(self, member: ts.Node, expression: ts.Node, key: str) -> None:
         prop = _member_key(member)
         if member.type == "member_expression" and prop in PROMISE_METHODS:
             return
-        self.report(member, label, f"reading `{prop}`")
+        self.report(member, _promise_label(expression, key), f"reading `{prop}`")
 
-    def on_declarator(self, declarator: ts.Node, expression: ts.Node, label: str) -> None:
+    def on_declarator(self, declarator: ts.Node, expression: ts.Node, key: str) -> None:
         name = declarator.child_by_field_name("name")
         if name is None:
             return
         if name.type in _PATTERNS:
-            self.report(expression, label, _destructured_names(name))
+            self.report(expression, _promise_label(expression, key), _destructured_names(name))
         elif name.type == "identifier":  # `const p = context.params`: an alias
             scope = _declaration_scope(declarator)
             if scope is not None:
@@ -311,6 +312,20 @@ class _Tracker:
 
     def report(self, node: ts.Node, promise: str, use: str) -> None:
         self.accesses.append(_Access(node, promise, use))
+
+
+def _outer_and_parent(node: ts.Node) -> tuple[ts.Node, ts.Node | None]:
+    """(`outer(node)`, its parent), climbing with `Node.parent`: a use is a step or two
+    above a reference, and `parent_of` would record the whole path from the root.
+    (Past a few wrappers, `outer` takes over: it keeps a deep climb linear.)"""
+    parent = node.parent
+    for _step in range(_DIRECT_STEPS):
+        if parent is None or parent.type not in WRAPPERS:
+            return node, parent
+        node = parent
+        parent = node.parent
+    node = outer(node)
+    return node, node.parent
 
 
 def _member_key(member: ts.Node) -> str:
