@@ -23,7 +23,7 @@ from collections.abc import Iterator
 import tree_sitter as ts
 
 from nextaudit.analysis import prefilter
-from nextaudit.analysis.bindings import is_shadowed
+from nextaudit.analysis.bindings import NAME_BYTES, is_shadowed
 from nextaudit.analysis.imports import import_bindings, names_imported_from
 from nextaudit.analysis.syntax import callee_name, outer, text, unwrap
 from nextaudit.context import RuleContext
@@ -50,6 +50,7 @@ _VARIABLE_FROM_CALL = """
   value: (call_expression function: (identifier) @factory))
 """
 
+_COMPLETIONS = b"completions"
 CHAT_METHODS = frozenset({"create", "stream", "parse"})
 OPENAI_PACKAGE = "openai"
 AI_SDK_PACKAGE = "@ai-sdk/openai"
@@ -252,11 +253,62 @@ def _short_callee(source: SourceFile, call: ts.Node, fallback: str) -> str:
     return written if written and "\n" not in written and len(written) <= 40 else fallback
 
 
+def _completions_calls(source: SourceFile) -> list[tuple[ts.Node, ts.Node, ts.Node]]:
+    """(`@call`, `@target`, `@method`) of each match of `_COMPLETIONS_CALL`, in source
+    order.
+
+    The query walks the whole tree; the property it names is spelled `completions` in
+    the bytes (a name's text is its bytes), so the calls are found by climbing from
+    the node at each occurrence of the word: the property of a member expression that
+    is the object of the callee of a call. With filters off, the query
+    (tests/test_prefilter.py compares both).
+    """
+    if not prefilter.ENABLED:
+        return [
+            (m["call"][0], m["target"][0], m["method"][0])
+            for m in source.matches(_COMPLETIONS_CALL)
+        ]
+    content = source.content
+    root = source.root
+    size = len(_COMPLETIONS)
+    found: list[tuple[ts.Node, ts.Node, ts.Node]] = []
+    at = content.find(_COMPLETIONS)
+    while at != -1:
+        end = at + size
+        if end < len(content) and content[end] in NAME_BYTES:
+            at = content.find(_COMPLETIONS, end)
+            continue
+        prop = root.named_descendant_for_byte_range(at, end)
+        at = content.find(_COMPLETIONS, end)
+        if prop is None or prop.type != "property_identifier":
+            continue
+        if prop.start_byte != end - size or prop.end_byte != end:
+            continue
+        target = prop.parent
+        if target is None or target.type != "member_expression":
+            continue
+        if target.child_by_field_name("property") != prop:
+            continue
+        function = target.parent
+        if function is None or function.type != "member_expression":
+            continue
+        method = function.child_by_field_name("property")
+        if function.child_by_field_name("object") != target or method is None:
+            continue
+        if method.type != "property_identifier":
+            continue
+        call = function.parent
+        if call is None or call.type != "call_expression":
+            continue
+        if call.child_by_field_name("function") == function:
+            found.append((call, target, method))
+    return found
+
+
 def _check_completions(source: SourceFile, ctx: RuleContext) -> None:
     clients = _OpenAIClients(source)
-    for match in source.matches(_COMPLETIONS_CALL):
-        call, target = match["call"][0], match["target"][0]
-        method = text(match["method"][0])
+    for call, target, method_node in _completions_calls(source):
+        method = text(method_node)
         label = _chat_completions_label(target, method)
         if label is not None:
             _report(source, ctx, call, label, "Chat Completions", SDK_FIX)

@@ -17,6 +17,7 @@ from typing import cast
 import tree_sitter as ts
 
 from nextaudit.analysis import prefilter
+from nextaudit.analysis.bindings import NAME_BYTES
 from nextaudit.analysis.nextjs import local_declarations, top_level_statements
 from nextaudit.analysis.paths import glob_match
 from nextaudit.analysis.secrets import redact_secrets
@@ -84,7 +85,6 @@ _NO_FUNCTION_AFTER = frozenset(
     {b"class", b"abstract", b"interface", b"enum", b"declare", b"namespace", b"module"}
     | {b"import", b"as", b"=", b"*"}
 )
-_NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 
 
 def _export_statements(source: SourceFile) -> list[tuple[ts.Node, bytes]]:
@@ -114,7 +114,7 @@ def _export_statements(source: SourceFile) -> list[tuple[ts.Node, bytes]]:
         end = at + 6
         after = _AFTER_EXPORT.match(content, end) if trusted else None
         word = after.group(1) if after is not None else b""
-        if word in _NO_FUNCTION_AFTER or (end < len(content) and content[end] in _NAME_BYTES):
+        if word in _NO_FUNCTION_AFTER or (end < len(content) and content[end] in NAME_BYTES):
             at = content.find(b"export", end)
             continue
         # The smallest named node holding the word: the statement itself when the word
