@@ -12,7 +12,9 @@ from rule_harness import run_rule_on_source
 
 from nextaudit.analysis import prefilter
 from nextaudit.checks.no_sensitive_logging import (
+    _SENSITIVE_BYTES,
     DEFAULT_SENSITIVE,
+    FOLDS_TO_ASCII,
     _logging_calls,
     may_hold_default_sensitive_name,
 )
@@ -117,6 +119,51 @@ def test_the_prefilter_knows_the_default_sensitive_pattern() -> None:
 @given(name=st.from_regex(re.compile(DEFAULT_SENSITIVE, re.IGNORECASE)))
 def test_every_default_sensitive_name_passes_the_prefilter(name: str) -> None:
     assert may_hold_default_sensitive_name(name.encode("utf-8", errors="surrogatepass"))
+
+
+# Pieces of sensitive words in both cases, separators, and Latin-1 and other letters
+# near ASCII ones (RE2 reads the bytes as Latin-1; Python's `re` folds only ASCII).
+_PIECES = st.sampled_from(
+    [
+        "pa",
+        "PA",
+        "sS",
+        "s",
+        "word",
+        "tOk",
+        "en",
+        "api",
+        "Private",
+        "-",
+        "_",
+        "k",
+        "Key",
+        "card",
+        "NUMBER",
+        "sSn",
+        "cookie",
+        "x",
+        "\xc0",
+        "\xe0",
+        "\xdf",
+        "\u017f",
+        "\u212a",
+        "\u0130",
+        "\u0131",
+        "secret",
+        "AUTHORIZATION",
+        "credential",
+    ]
+)
+
+
+@given(pieces=st.lists(_PIECES, max_size=8))
+def test_the_re2_search_of_sensitive_names_answers_as_re(pieces: list[str]) -> None:
+    for content in ("".join(pieces).encode("utf-8"), "".join(pieces).encode("latin-1", "replace")):
+        expected = _SENSITIVE_BYTES.search(content) is not None or (
+            not content.isascii() and any(letter in content for letter in FOLDS_TO_ASCII)
+        )
+        assert may_hold_default_sensitive_name(content) is expected
 
 
 @pytest.mark.parametrize(
