@@ -108,6 +108,14 @@ def _has_error_key(body: ts.Node | None) -> bool:
     return False
 
 
+def _may_spell_error(source: SourceFile, body: ts.Node) -> bool:
+    """An `error` key is spelled in the body's bytes, or in an escape (`"\\u0065rror"`):
+    most responses are successes, and their bodies need not be walked."""
+    content = source.content
+    start, end = body.start_byte, body.end_byte
+    return content.find(b"error", start, end) != -1 or content.find(b"\\", start, end) != -1
+
+
 def _status(init: ts.Node | None) -> tuple[Status, ts.Node | None]:
     if init is None:
         return Status.MISSING, None
@@ -233,7 +241,7 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
     classes = _response_classes(source)
     for response, class_name in _responses(source, classes):
         args = call_arguments(response)
-        error_body = _has_error_key(args[0] if args else None)
+        error_body = bool(args) and _may_spell_error(source, args[0]) and _has_error_key(args[0])
         if not error_body and not _returned_from_catch(response):
             continue
         status, value = _status(args[1] if len(args) > 1 else None)
