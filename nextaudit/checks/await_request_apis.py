@@ -420,7 +420,9 @@ def _member_called(receiver: ts.Node) -> tuple[ts.Node, ts.Node] | None:
 
 
 def _api_calls(
-    source: SourceFile, bindings: dict[str, list[_Binding]], named: dict[str, list[ts.Node]]
+    source: SourceFile,
+    bindings: dict[str, list[_Binding]],
+    named: dict[str, list[ts.Node]] | None = None,
 ) -> list[tuple[ts.Node, ts.Node]]:
     """(call, callee) of every call `_called_api` could name an API: its callee, once
     unwrapped, is a name bound to the module, a member of one, or a member of a
@@ -428,7 +430,9 @@ def _api_calls(
     `require`) where the search starts. A superset: `_called_api` still judges each."""
     found: dict[int, tuple[ts.Node, ts.Node]] = {}
     for name in bindings:
-        for identifier in named[name]:
+        known = named.get(name) if named is not None else None
+        # (`named` holds them when the caller found them already.)
+        for identifier in known if known is not None else identifiers_named(source, name):
             for pair in (_called(identifier), _member_called(identifier)):
                 if pair is not None:
                     found.setdefault(pair[0].id, pair)
