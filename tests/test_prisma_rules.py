@@ -15,6 +15,8 @@ from nextaudit.analysis.prisma import (
     OPERATIONS,
     lacks_prisma_calls,
     operation_words,
+    prisma_calls,
+    prisma_calls_in,
 )
 from nextaudit.checks.prisma_query_in_loop import _ITERATION_WORDS, _LOOP_KEYWORDS
 from nextaudit.context import RuleContext
@@ -351,3 +353,39 @@ def test_the_loop_filter_finds_every_loop_and_iteration_word(code: str, repeats:
     # latin-1: each character one byte, so "\xc3\xa9" is the UTF-8 of an accented letter
     source = SourceFile.from_bytes("/virtual/a.ts", "a.ts", code.encode("latin-1"))
     assert prefilter.lacks_match(source, _ITERATION_WORDS) is not repeats
+
+
+SPANNED = (
+    "await prisma.user.findMany();\n"
+    "for (const id of ids) { await db.post.update({ where: { id } }); tx.$queryRaw`x`; }\n"
+    "await prisma.user.count<Prisma.UserCountArgs>({});\n"
+)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+@pytest.mark.parametrize(
+    ("spans", "operations"),
+    [
+        ([], []),
+        ([(0, len(SPANNED))], ["findMany", "update", "$queryRaw", "count"]),
+        (
+            [(SPANNED.index("{ await"), SPANNED.index("\nawait prisma.user.count"))],
+            ["update", "$queryRaw"],
+        ),
+        # Overlapping spans, one ending inside a name: each call found once, whole.
+        ([(0, 20), (15, 40), (SPANNED.index("count"), len(SPANNED))], ["findMany", "count"]),
+        ([(SPANNED.index("count") + 2, len(SPANNED))], []),
+    ],
+)
+def test_prisma_calls_in_spans(
+    spans: list[tuple[int, int]],
+    operations: list[str],
+    enabled: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(prefilter, "ENABLED", enabled)
+    source = SourceFile.from_bytes("/virtual/a.ts", "a.ts", SPANNED.encode())
+    found = prisma_calls_in(source, spans)
+    assert [call.operation for call in found] == operations
+    every = prisma_calls(source)
+    assert all(call in every for call in found)
