@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import tree_sitter as ts
 
-from nextaudit.analysis.secrets import redact_secrets
 from nextaudit.analysis.syntax import bind_tree
 from nextaudit.context import CollectContext, RuleContext
 from nextaudit.findings import Finding, Notice, Severity, sort_findings
@@ -101,7 +100,7 @@ def syntax_error_finding(source: SourceFile, severity: Severity = Severity.NOTE)
         location=location,
         # The line may hold a key: redact before cutting, or a cut key would not be
         # recognised and its first characters would show.
-        snippet=redact_secrets(source.line_text(location.line).strip())[:120],
+        snippet=_redact(source.line_text(location.line).strip())[:120],
     )
 
 
@@ -203,15 +202,23 @@ def _collect_facts(
             result.notices.append(_crash_notice(source.path, rule.id, exc, verbose))
 
 
+def _redact(text: str) -> str:
+    # Imported when first needed: the key patterns take ~20 ms to compile, and a
+    # warm run (every file from the cache) never needs them.
+    from nextaudit.analysis.secrets import redact_secrets
+
+    return redact_secrets(text)
+
+
 def _crash_notice(path: str, rule_id: str, exc: Exception, verbose: bool) -> Notice:
     # An exception's text may quote the source, and so a key in it.
-    reason = redact_secrets(f"{type(exc).__name__}: {exc}".splitlines()[0])
+    reason = _redact(f"{type(exc).__name__}: {exc}".splitlines()[0])
     return Notice(
         path=path,
         message=f"rule {rule_id} crashed: {reason}",
         kind="rule-crash",
         fatal=True,
-        detail=redact_secrets(traceback.format_exc()) if verbose else "",
+        detail=_redact(traceback.format_exc()) if verbose else "",
     )
 
 

@@ -3,6 +3,7 @@ finds, in the same order, on every fixture and on fuzzed code."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ from conftest import FIXTURES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nextaudit.analysis.imports import import_bindings, import_statements
+from nextaudit.analysis.imports import _has_require_word, import_bindings, import_statements
 from nextaudit.discovery import discover
 from nextaudit.source import SourceFile
 
@@ -94,3 +95,17 @@ def test_require_bindings_only_where_the_whole_word_is() -> None:
     ]
     lookalikes = SourceFile.from_bytes("/v/b.js", "b.js", b"requireUser(); $require(); x.require_")
     assert import_bindings(lookalikes) == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [b"require", b"requir", b"e", b"r", b"$", b"_", b"1", b"a", b" ", b"(", b"\xc3\xa9"]
+        ),
+        max_size=12,
+    ).map(b"".join)
+)
+def test_the_require_word_search_agrees_with_the_lookaround_regex(content: bytes) -> None:
+    reference = re.compile(rb"(?<![\w$])require(?![\w$])")
+    assert _has_require_word(content) is (reference.search(content) is not None)

@@ -78,7 +78,9 @@ def test_each_pattern_matches_alone_and_in_the_batch_alike(
     plan = _BatchEverything()
     _findings(plan, monkeypatch)  # learn every pattern the rules ask for
     patterns = sorted(plan.uses)
-    assert len(patterns) > 10
+    # The rules ask for few whole-tree patterns now (most nodes are found from the
+    # bytes); the comparison is worth something only if it saw several.
+    assert len(patterns) >= 6, patterns
     plan.batched = frozenset(patterns)
     plan._queries.clear()
     checked = 0
