@@ -157,18 +157,12 @@ def _transaction_names(source: SourceFile) -> dict[str, list[ts.Node]]:
     `$transaction([...ops, x])`) or through arrays built from them
     (`const all = [...deletes, ...creates]; $transaction(all)`)."""
     scopes: dict[str, list[ts.Node]] = {}
-    arrays: dict[str, ts.Node] | None = None
+    arrays = _Arrays(source)
     for call in _transaction_calls(source):
         arguments = call_arguments(call)
         if not arguments:
             continue
         scope = _outermost_function(call) or source.root
-        if arrays is None:
-            arrays = {
-                text(match["name"][0]): match["value"][0]
-                for match in source.matches(_DECLARATORS)
-                if unwrap(match["value"][0]).type == "array"
-            }
         seen: set[str] = set()
         pending = list(_element_names(arguments[0]))
         while pending:
@@ -177,9 +171,51 @@ def _transaction_names(source: SourceFile) -> dict[str, list[ts.Node]]:
                 continue
             seen.add(name)
             scopes.setdefault(name, []).append(scope)
-            if name in arrays:
-                pending.extend(_element_names(arrays[name]))
+            array = arrays.get(name)
+            if array is not None:
+                pending.extend(_element_names(array))
     return scopes
+
+
+class _Arrays:
+    """The array literal each name is declared with (`const all = [...a, ...b]`): the
+    value of the last `variable_declarator` of that name whose value is an array, in
+    source order (as a dict built from every declarator would keep it). Found from the
+    name's occurrences in the bytes (`identifiers_named`), for the few names handed to
+    `$transaction`, not by a query over every declarator of the file."""
+
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+        self.found: dict[str, ts.Node | None] = {}
+        self.all: dict[str, ts.Node] | None = None
+
+    def get(self, name: str) -> ts.Node | None:
+        if not prefilter.ENABLED:  # the query, as before (test_prefilter compares)
+            if self.all is None:
+                self.all = {
+                    text(match["name"][0]): match["value"][0]
+                    for match in self.source.matches(_DECLARATORS)
+                    if unwrap(match["value"][0]).type == "array"
+                }
+            return self.all.get(name)
+        if name not in self.found:
+            self.found[name] = self._declared(name)
+        return self.found[name]
+
+    def _declared(self, name: str) -> ts.Node | None:
+        array = None
+        for node in identifiers_named(self.source, name):
+            declarator = node.parent
+            if declarator is None or declarator.type != "variable_declarator":
+                continue
+            value = declarator.child_by_field_name("value")
+            if (
+                value is not None
+                and declarator.child_by_field_name("name") == node
+                and unwrap(value).type == "array"
+            ):
+                array = value
+        return array
 
 
 def _transaction_calls(source: SourceFile) -> list[ts.Node]:
