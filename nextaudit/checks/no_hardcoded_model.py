@@ -107,13 +107,36 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
         return
     ignore = ctx.regex_option("ignore-patterns")
     helpers = _ClassNameHelpers(source)
-    for node in source.nodes(_STRINGS, "string"):
+    for node in _candidate_strings(source, bool(extra)):
         value = string_value(node)
         if value is None or not _is_hardcoded_model(node, value, extra, helpers):
             continue
         if any(pattern.fullmatch(value) for pattern in ignore):
             continue
         ctx.report(node, value=_shown(value))
+
+
+def _candidate_strings(source: SourceFile, extra: bool) -> list[ts.Node]:
+    """The string and template literals that may be reported, in source order: every
+    one (`_STRINGS`) with user patterns, escapes that could spell a letter, or the
+    filters off; else those whose opening quote starts a match of `QUOTED_ID_TEXT` (a
+    literal whose value is a built-in id or a bare reasoning id shows it there, see
+    model_ids; a match holds no quote but its first, so matches never hide one
+    another's quote), instead of every literal of the tree."""
+    if extra or not prefilter.ENABLED or prefilter.may_hide_text(source):
+        return source.nodes(_STRINGS, "string")
+    root = source.root
+    found: dict[int, ts.Node] = {}
+    for match in QUOTED_ID_TEXT.finditer(source.content):
+        quote = root.descendant_for_byte_range(match.start(), match.start() + 1)
+        literal = quote.parent if quote is not None and not quote.is_named else None
+        if (
+            literal is not None
+            and literal.type in ("string", "template_string")
+            and literal.start_byte == match.start()
+        ):
+            found[literal.start_byte] = literal
+    return [found[start] for start in sorted(found)]
 
 
 def _may_hold_a_model_id(
