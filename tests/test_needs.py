@@ -81,8 +81,16 @@ def test_no_needs_and_filters_off_call_the_check_everywhere(
     sources = [_source("a", "a.ts"), _source("b", "b.ts")]
     assert _called_on(sources, None, monkeypatch) == ["a.ts", "b.ts"]
     monkeypatch.setattr(prefilter, "ENABLED", False)
-    needs = prefilter.needs(prefilter.has(b"nowhere"), roles=[Role.PAGE])
+    needs = prefilter.needs(prefilter.has(b"nowhere"))
     assert _called_on(sources, needs, monkeypatch) == ["a.ts", "b.ts"]
+
+
+def test_roles_hold_with_the_filters_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A role says where the rule applies; it is not a guess about the bytes.
+    monkeypatch.setattr(prefilter, "ENABLED", False)
+    needs = prefilter.needs(prefilter.has(b"nowhere"), roles=[Role.ROUTE])
+    sources = [_source("x", "app/api/route.ts"), _source("x", "lib/route.ts")]
+    assert _called_on(sources, needs, monkeypatch) == ["app/api/route.ts"]
 
 
 def _check_module_is(module: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import tree_sitter as ts
 
+from nextaudit.analysis import prefilter
 from nextaudit.analysis.prefilter import lacks_match
 from nextaudit.analysis.syntax import (
     FUNCTION_LITERAL_TYPES,
@@ -76,6 +77,12 @@ def is_page_like(source: SourceFile) -> bool:
 def lacks_handlers(source: SourceFile) -> bool:
     """The file's bytes spell no HTTP method name, so it exports no route handler."""
     return lacks_match(source, _HTTP_METHOD_BYTES)
+
+
+def spells_a_handler() -> prefilter.Clause:
+    """A `prefilter.needs` clause: the bytes spell an HTTP method name, as every route
+    handler's export does."""
+    return prefilter.has_match(_HTTP_METHOD_BYTES)
 
 
 def top_level_statements(source: SourceFile) -> list[ts.Node]:

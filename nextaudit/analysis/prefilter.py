@@ -208,7 +208,8 @@ Clause = tuple[Question[Any], ...]
 @dataclass(frozen=True)
 class Needs:
     """What a file must hold for a check to report anything in it: one of `roles`
-    (when given) and, for every clause, one of its questions found. A check module
+    (when given: where the rule applies, whatever `ENABLED` says) and, for every
+    clause, one of its questions found. A check module
     declares it as `NEEDS`, or as `needs(options)` when it depends on the options;
     the engine then skips the check, without calling it, on files that do not meet
     it. Like every filter it must be *necessary* (tests/test_prefilter.py)."""
@@ -217,10 +218,11 @@ class Needs:
     roles: frozenset[Role] | None = None
 
     def met_by(self, source: SourceFile) -> bool:
-        if not ENABLED:
-            return True
+        # Roles hold whether or not filtering is on: they say where the rule applies.
         if self.roles is not None and source.role not in self.roles:
             return False
+        if not ENABLED:
+            return True
         # Loops, not all()/any(): a generator per call costs more than the questions.
         for clause in self.clauses:  # noqa: SIM110
             if not _clause_found(clause, source):

@@ -22,10 +22,10 @@ from typing import Literal
 
 import tree_sitter as ts
 
+from nextaudit.analysis import prefilter
 from nextaudit.analysis.bindings import identifiers_named, is_shadowed, scope_declares
 from nextaudit.analysis.dataflow import names_in_scope
 from nextaudit.analysis.imports import import_bindings
-from nextaudit.analysis.prefilter import lacks_text
 from nextaudit.analysis.syntax import (
     FUNCTION_TYPES,
     ancestors,
@@ -445,10 +445,13 @@ def _api_calls(
     return sorted(found.values(), key=lambda pair: pair[0].start_byte)
 
 
+# Every way to reach the APIs spells the module name in a string: the engine skips
+# the check on other files.
+NEEDS = prefilter.needs(prefilter.has_text(MODULE.encode("ascii")))
+
+
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    # Every way to reach the APIs spells the module name in a string: skip the rest of
-    # the files before running any query.
-    if lacks_text(source, MODULE.encode("ascii")):
+    if not NEEDS.met_by(source):  # for callers other than the engine
         return
     bindings = _request_bindings(source)
     # One pass over each name's occurrences finds its identifiers and tells whether

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import tree_sitter as ts
 
+from nextaudit.analysis import prefilter
 from nextaudit.analysis.bindings import is_shadowed, pattern_names
 from nextaudit.analysis.dataflow import names_in_scope
 from nextaudit.analysis.nextjs import (
@@ -39,6 +40,7 @@ from nextaudit.analysis.syntax import (
     unwrap,
 )
 from nextaudit.context import RuleContext
+from nextaudit.nextjs_roles import Role
 from nextaudit.source import SourceFile
 
 PARAMS = frozenset({"params"})
@@ -403,6 +405,12 @@ def _fix(source: SourceFile) -> str:
     if is_client_module(source):
         return "unwrap it with React `use()` (a client component cannot `await`)"
     return "`await` it"
+
+
+# Every finding reads a promise found under the key `params` or `searchParams` (both
+# end in `arams`), in a route file, a page or a layout: the engine skips the check on
+# other files.
+NEEDS = prefilter.needs(prefilter.has_text(b"arams"), roles=[Role.ROUTE, Role.PAGE, Role.LAYOUT])
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:

@@ -14,10 +14,10 @@ import re
 
 import tree_sitter as ts
 
+from nextaudit.analysis import prefilter
 from nextaudit.analysis.bindings import NAME_BYTES, identifiers_named
 from nextaudit.analysis.imports import names_imported_from
-from nextaudit.analysis.nextjs import is_route_file
-from nextaudit.analysis.prefilter import lacks_text, lacks_text_match
+from nextaudit.analysis.prefilter import lacks_text_match
 from nextaudit.analysis.syntax import (
     FUNCTION_TYPES,
     call_arguments,
@@ -28,6 +28,7 @@ from nextaudit.analysis.syntax import (
     unwrap,
 )
 from nextaudit.context import RuleContext
+from nextaudit.nextjs_roles import Role
 from nextaudit.source import SourceFile
 
 _RESPONSE_CLASSES = frozenset({"Response", "NextResponse"})
@@ -235,8 +236,13 @@ def _responses(source: SourceFile, classes: set[str]) -> list[tuple[ts.Node, str
     return sorted(found, key=lambda pair: (pair[0].start_byte, pair[0].end_byte))
 
 
+# A route file whose bytes (or string values) spell `Response`: the engine skips the
+# check on other files.
+NEEDS = prefilter.needs(prefilter.has_text(b"Response"), roles=[Role.ROUTE])
+
+
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    if not is_route_file(source) or lacks_text(source, b"Response"):
+    if not NEEDS.met_by(source):  # for callers other than the engine
         return
     classes = _response_classes(source)
     for response, class_name in _responses(source, classes):

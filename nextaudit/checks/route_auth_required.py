@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import tree_sitter as ts
 
+from nextaudit.analysis import prefilter
 from nextaudit.analysis.flow import RouteHandler, handlers
 from nextaudit.analysis.guards import (
     CalleePath,
@@ -18,7 +19,7 @@ from nextaudit.analysis.guards import (
     is_api_route,
     nothing_to_judge,
 )
-from nextaudit.analysis.nextjs import is_route_file, local_declarations
+from nextaudit.analysis.nextjs import is_route_file, local_declarations, spells_a_handler
 from nextaudit.analysis.paths import glob_match
 from nextaudit.analysis.prefilter import lacks_text
 from nextaudit.analysis.syntax import (
@@ -32,6 +33,7 @@ from nextaudit.analysis.syntax import (
     unwrap,
 )
 from nextaudit.context import RuleContext
+from nextaudit.nextjs_roles import Role
 from nextaudit.source import SourceFile
 
 # Evidence of an auth check beyond the configured names, so that real code written
@@ -204,6 +206,11 @@ def is_force_static(source: SourceFile) -> bool:
         return False
     value = local_declarations(source).get("dynamic")
     return value is not None and string_value(unwrap(value)) == "force-static"
+
+
+# A route file whose bytes spell an HTTP method (a handler's export does): the engine
+# skips the check on other files.
+NEEDS = prefilter.needs(spells_a_handler(), roles=[Role.ROUTE])
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:

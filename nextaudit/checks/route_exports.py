@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import tree_sitter as ts
 
+from nextaudit.analysis import prefilter
 from nextaudit.analysis.bindings import pattern_names
 from nextaudit.analysis.imports import import_bindings
 from nextaudit.analysis.nextjs import (
@@ -23,7 +24,7 @@ from nextaudit.analysis.nextjs import (
 from nextaudit.analysis.syntax import ancestors, string_value, text
 from nextaudit.context import RuleContext
 from nextaudit.findings import Location
-from nextaudit.nextjs_roles import ROUTE_EXTENSIONS
+from nextaudit.nextjs_roles import ROUTE_EXTENSIONS, Role
 from nextaudit.source import SourceFile
 
 ALLOWED = frozenset(HTTP_METHODS) | frozenset(SEGMENT_CONFIG)
@@ -173,6 +174,9 @@ def _page_beside(source: SourceFile) -> str | None:
     except OSError:
         return None
     return next((name for name in PAGE_FILES if name in siblings), None)
+
+
+NEEDS = prefilter.needs(roles=[Role.ROUTE])  # the engine skips the check on other files
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:

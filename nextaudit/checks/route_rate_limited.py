@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from nextaudit.analysis import prefilter
 from nextaudit.analysis.flow import handlers
 from nextaudit.analysis.guards import (
     CalleePath,
@@ -15,8 +16,9 @@ from nextaudit.analysis.guards import (
     middleware_guards,
     nothing_to_judge,
 )
-from nextaudit.analysis.nextjs import is_route_file
+from nextaudit.analysis.nextjs import is_route_file, spells_a_handler
 from nextaudit.context import RuleContext
+from nextaudit.nextjs_roles import Role
 from nextaudit.source import SourceFile
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -40,6 +42,11 @@ def rule_guards(ctx: RuleContext) -> Guards:
     if extends_default(ctx.list_option("limiters"), ctx.rule.options["limiters"].default):
         return Guards(limiters, name_hint=names_limiter)
     return Guards(limiters)
+
+
+# A route file whose bytes spell an HTTP method (a handler's export does): the engine
+# skips the check on other files.
+NEEDS = prefilter.needs(spells_a_handler(), roles=[Role.ROUTE])
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:

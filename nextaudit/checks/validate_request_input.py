@@ -24,12 +24,11 @@ from fnmatch import fnmatchcase
 
 import tree_sitter as ts
 
+from nextaudit.analysis import prefilter
 from nextaudit.analysis.bindings import identifiers_named
 from nextaudit.analysis.dataflow import ValueFlow, called_function, parameter_bindings, trace
 from nextaudit.analysis.flow import handlers
 from nextaudit.analysis.imports import import_bindings
-from nextaudit.analysis.nextjs import is_route_file
-from nextaudit.analysis.prefilter import lacks_match
 from nextaudit.analysis.prisma import PrismaCall, prisma_calls
 from nextaudit.analysis.syntax import (
     FUNCTION_LITERAL_TYPES,
@@ -44,6 +43,7 @@ from nextaudit.analysis.syntax import (
     unwrap,
 )
 from nextaudit.context import RuleContext
+from nextaudit.nextjs_roles import Role
 from nextaudit.source import SourceFile
 
 _LINE_BREAK = re.compile(r"\s*\n\s*")
@@ -432,8 +432,13 @@ def _inside(node: ts.Node, container: ts.Node) -> bool:
     return container.start_byte <= node.start_byte and node.end_byte <= container.end_byte
 
 
+# A route file whose bytes spell a way to read the request: the engine skips the check
+# on other files.
+NEEDS = prefilter.needs(prefilter.has_match(_READ_WORDS), roles=[Role.ROUTE])
+
+
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    if not is_route_file(source) or lacks_match(source, _READ_WORDS):
+    if not NEEDS.met_by(source):  # for callers other than the engine
         return
     route_handlers = handlers(source)
     if not route_handlers:
