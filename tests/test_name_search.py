@@ -72,6 +72,10 @@ ODDITIES = [
     " namespace N { export type G = {} } import type { H } from 'h'; const type = 1;"
     " const interface_ = 'interface I {}'; type = 2; let x: type; interface { } type J ="
     " type K = { k: 1 }; interface L extends { }\n",
+    # Keywords glued to numbers in broken code (a number may end in a letter) and to
+    # names.
+    "10nimport x from 'y'; 0xffcatch {} 1e5type T = {}; 0b1interface I {} x1type;"
+    " contentType = 1; typeX; $type; _interface; try {} catch {} 1_catch {};\n",
     # Suppression directives: in comments of every kind, twice in one comment, in
     # strings, templates and JSX text (not comments), and in broken code.
     "// nextaudit-ignore-file: no-explicit-any\n/* nextaudit-ignore: a */ let x: any;"

@@ -89,18 +89,26 @@ def keywords(source: SourceFile, word: bytes) -> list[ts.Node]:
 
 def word_starts(content: bytes, word: bytes) -> Iterator[int]:
     """Where `word` occurs in the bytes other than inside a longer name: the lexer
-    reads names greedily, so a letter, `_` or `$` before it, or any name byte after
-    it (`contentType`, `types`), makes it part of another name, never a keyword
-    token. (A digit before may end a number: `1type` lexes as `1` and `type`.)"""
+    reads names greedily, so a name byte after the word (`types`), or a name that
+    runs into it from a letter, `_` or `$` (`contentType`), makes it part of another
+    name, never a keyword token. A run of name bytes that starts with a digit may be a
+    number (`10nimport`, `0xffcatch` in broken code lex as a number and the word), so
+    the word is kept there."""
     at = content.find(word)
     size = len(content)
     while at != -1:
         end = at + len(word)
-        if not (at and content[at - 1] in _NAME_START_BYTES) and not (
-            end < size and content[end] in NAME_BYTES
-        ):
+        if not (end < size and content[end] in NAME_BYTES) and not _name_runs_into(content, at):
             yield at
         at = content.find(word, end)
+
+
+def _name_runs_into(content: bytes, at: int) -> bool:
+    """Whether a name (not a number) runs up to byte `at` (exclusive)."""
+    start = at
+    while start and content[start - 1] in NAME_BYTES:
+        start -= 1
+    return start < at and content[start] in _NAME_START_BYTES
 
 
 def _descendants_of_types(node: ts.Node, types: Collection[str]) -> Iterator[ts.Node]:
