@@ -11,6 +11,11 @@ import or require renaming it) spells the name `PrismaClient`, so a file whose b
 not is skipped unparsed, unless an escape could spell it in an imported name
 (`import { "Prisma\\u0043lient" as PC }`, or `"Prisma\\Client"`: a backslash before a
 letter that starts no escape sequence just drops out).
+
+What the rule asks of a file (the `new` of a constructor name, the aliases of the
+global object, the calls of a name, the global members a client is stored in or
+falls back on) all spell a name it knows, so it is found at those names' bytes
+(`_NamedFacts`), not by a query over every node of the file.
 """
 
 from __future__ import annotations
@@ -58,6 +63,8 @@ _FACTS = """
 (ternary_expression consequence: (_) @left alternative: (_) @right) @either
 """
 _ASSIGNMENT_TYPES = ("assignment_expression", "augmented_assignment_expression")
+_IDENTIFIER_TYPE = frozenset({"identifier"})
+_CONSTRUCTOR_TYPES = frozenset({"identifier", "property_identifier"})
 _MODULE_LEVEL = (
     "at module level is not cached on `globalThis`, so every hot reload opens another"
     " connection pool"
@@ -98,6 +105,127 @@ class _Facts:
                 facts.ternaries.append(match)
         facts.calls.sort(key=lambda call: (call.start_byte, call.end_byte))
         return facts
+
+    def calls_named(self, source: SourceFile, name: str) -> list[ts.Node]:
+        """The calls `name(...)` of the file, in source order."""
+        return [call for call in self.calls if _callee_text(call) == name]
+
+
+class _NamedFacts(_Facts):
+    """What the rule asks of `_FACTS`, found from the names' bytes instead of by a
+    query over every node (and without compiling it, ~20 ms per grammar and process):
+    a `new` of a constructor name, a declarator holding `globalThis`/`global`, a call
+    of a name, and a global member as a side of an assignment, a `??`/`||` or a
+    ternary all spell a name the rule knows. Each name's nodes are looked up where
+    its bytes are (`identifiers_named`) and the query's shape is checked from there
+    up. The query still runs with the filters off (test_prefilter compares)."""
+
+    def calls_named(self, source: SourceFile, name: str) -> list[ts.Node]:
+        calls = []
+        for identifier in identifiers_named(source, name):
+            call = identifier.parent
+            if (
+                call is not None
+                and call.type == "call_expression"
+                and call.child_by_field_name("function") == identifier
+            ):
+                calls.append(call)
+        return calls
+
+
+def _unwrapped_to(node: ts.Node) -> ts.Node:
+    """The outermost wrapper (`outer`) that `unwrap` takes back down to `node`."""
+    wrapper = outer(node)
+    return wrapper if unwrap(wrapper) == node else node
+
+
+def _named_news(source: SourceFile, names: frozenset[str]) -> list[Match]:
+    """The `new` expressions whose constructor `_is_client_constructor` accepts: an
+    identifier in `names`, or a member expression whose property is `PrismaClient`."""
+    found: dict[int, Match] = {}
+    for name in names:
+        types = _CONSTRUCTOR_TYPES if name == CONSTRUCTOR else _IDENTIFIER_TYPE
+        for named in identifiers_named(source, name, types=types):
+            node = named
+            if named.type == "property_identifier":  # `new Prisma.PrismaClient()`
+                member = named.parent
+                if member is None or member.type != "member_expression":
+                    continue
+                node = member
+            constructor = _unwrapped_to(node)
+            new = constructor.parent
+            if (
+                new is not None
+                and new.type == "new_expression"
+                and new.child_by_field_name("constructor") == constructor
+            ):
+                found[new.start_byte] = {"new": [new], "ctor": [constructor]}
+    return [found[start] for start in sorted(found)]
+
+
+def _named_global_aliases(source: SourceFile) -> frozenset[str]:
+    """`_global_aliases`, from the declarators whose value is a global object's name."""
+    names = set(GLOBAL_OBJECTS)
+    for global_name in GLOBAL_OBJECTS:
+        for identifier in identifiers_named(source, global_name):
+            value = _unwrapped_to(identifier)
+            declarator = value.parent
+            if declarator is None or declarator.type != "variable_declarator":
+                continue
+            name = declarator.child_by_field_name("name")
+            if (
+                name is not None
+                and name.type == "identifier"
+                and declarator.child_by_field_name("value") == value
+                and runtime_function(declarator) is None
+            ):
+                names.add(text(name))
+    return frozenset(names)
+
+
+def _global_member_sides(
+    source: SourceFile, globals_: frozenset[str]
+) -> Iterator[tuple[ts.Node, ts.Node]]:
+    """(a global member, the other side) for each assignment to a global member and
+    each `??`/`||` or ternary with one as a side: what `find_cache` looks for among
+    the query's matches, found by climbing from each global name's identifiers
+    through the member and subscript expressions it is the root of."""
+    for global_name in sorted(globals_):
+        for identifier in identifiers_named(source, global_name):
+            node = identifier
+            while True:
+                wrapper = _unwrapped_to(node)
+                member = wrapper.parent
+                if (
+                    member is None
+                    or member.type not in ("member_expression", "subscript_expression")
+                    or member.child_by_field_name("object") != wrapper
+                ):
+                    break
+                node = member
+                side = _unwrapped_to(member)
+                parent = side.parent
+                if parent is None:
+                    continue
+                kind = parent.type
+                if kind in _ASSIGNMENT_TYPES:
+                    right = parent.child_by_field_name("right")
+                    if parent.child_by_field_name("left") == side and right is not None:
+                        yield side, right
+                elif kind == "binary_expression" and _operator(parent) in ("??", "||"):
+                    yield from _sides(parent, side, "left", "right")
+                elif kind == "ternary_expression":
+                    yield from _sides(parent, side, "consequence", "alternative")
+
+
+def _sides(
+    parent: ts.Node, side: ts.Node, first: str, second: str
+) -> Iterator[tuple[ts.Node, ts.Node]]:
+    """(`side`, the other one) when `side` is one of the two fields (both present)."""
+    one = parent.child_by_field_name(first)
+    other = parent.child_by_field_name(second)
+    if one is not None and other is not None and side in (one, other):
+        yield side, other if side == one else one
 
 
 @dataclass
@@ -258,7 +386,7 @@ class _Module:
     def calls_are_stored(self, name: str, depth: int) -> bool:
         """`name` is called in this file, and every call keeps its result: one call
         from a request handler is enough to create a client per request."""
-        calls = [call for call in self.facts.calls if _callee_text(call) == name]
+        calls = self.facts.calls_named(self.source, name)
         return bool(calls) and all(self.is_stored(call, depth) for call in calls)
 
     def runs_once(self, function: ts.Node | None) -> bool:
@@ -274,7 +402,6 @@ class _Module:
         assigned to, and named functions that create one (a factory, or a builder that
         wires a replica into the client it returns), followed through their calls."""
         self.client_names.update(clients)
-        calls = self.facts.calls
         producers = list(self.news)
         for _ in range(MAX_DEPTH):
             next_producers: list[ts.Node] = []
@@ -287,7 +414,7 @@ class _Module:
                     builder = _function_name(function)
                     if builder is not None and builder not in self.client_names:
                         self.client_names.add(builder)
-                        next_producers.extend(c for c in calls if _callee_text(c) == builder)
+                        next_producers.extend(self.facts.calls_named(self.source, builder))
             producers = next_producers
 
     def find_cache(self) -> bool:
@@ -295,6 +422,11 @@ class _Module:
         global member (`globalForPrisma.prisma = prisma`, `globalThis.prisma ??= new
         PrismaClient()`), or a `??`/`||`/ternary fallback between a global member and
         a client (`globalForPrisma.prisma ?? new PrismaClient()`)."""
+        if isinstance(self.facts, _NamedFacts):
+            return any(
+                self.involves_client(other)
+                for _member, other in _global_member_sides(self.source, self.globals)
+            )
         for match in self.facts.assignments:
             if self.is_global_member(match["left"][0]) and self.involves_client(match["right"][0]):
                 return True
@@ -462,13 +594,19 @@ def _global_aliases(facts: _Facts) -> frozenset[str]:
 
 def _analyse(source: SourceFile, clients: Collection[str]) -> _Module | None:
     names = _constructor_names(source)
-    facts = _Facts.of(source)
+    if prefilter.ENABLED:
+        facts: _Facts = _NamedFacts(news=_named_news(source, names))
+    else:
+        facts = _Facts.of(source)
     news = [
         match["new"][0] for match in facts.news if _is_client_constructor(match["ctor"][0], names)
     ]
     if not news:
         return None
-    module = _Module(source, facts, _global_aliases(facts), news)
+    aliases = (
+        _named_global_aliases(source) if isinstance(facts, _NamedFacts) else _global_aliases(facts)
+    )
+    module = _Module(source, facts, aliases, news)
     module.collect_client_names(clients)
     module.caches = module.find_cache()
     return module
