@@ -222,7 +222,10 @@ class Registry:
         _load_check(rule_id, "check")
         module = importlib.import_module(module_name(rule_id))
         build = getattr(module, "needs", None)
-        found = build(options) if callable(build) else getattr(module, "NEEDS", None)
+        if callable(build):  # the effective options: the rule's defaults, then the config's
+            found = build({**self.rules[rule_id].default_options(), **options})
+        else:
+            found = getattr(module, "NEEDS", None)
         if found is not None and not isinstance(found, Needs):
             raise RegistryError(
                 f"{module_name(rule_id)}: NEEDS / needs() must give prefilter.Needs"

@@ -124,3 +124,19 @@ def test_every_file_rule_declares_valid_needs_or_none() -> None:
         if rule.kind == "file":
             found = registry.file_needs(rule.id, rule.default_options())
             assert found is None or isinstance(found, prefilter.Needs)
+
+
+def test_needs_get_the_effective_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    got: list[Mapping[str, object]] = []
+
+    def needs(options: Mapping[str, object]) -> prefilter.Needs:
+        got.append(dict(options))
+        return prefilter.needs()
+
+    _check_module_is(SimpleNamespace(needs=needs), monkeypatch)
+    registry = default_registry()
+    rule = "no-sensitive-logging"
+    registry.file_needs(rule, {"loggers": ["audit"]})
+    defaults = registry[rule].default_options()
+    assert got == [{**defaults, "loggers": ["audit"]}]
+    assert set(defaults) - {"loggers"}, "the rule has other options, taken from its defaults"

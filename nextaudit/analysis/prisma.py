@@ -205,6 +205,18 @@ def lacks_prisma_calls(
     return prefilter.lacks(source, *names) or prefilter.lacks(source, *words)
 
 
+def prisma_call_clauses(
+    clients: Collection[str] = DEFAULT_CLIENTS,
+    operations: frozenset[str] = OPERATIONS,
+) -> tuple[prefilter.Clause, ...]:
+    """`lacks_prisma_calls` as `prefilter.needs` clauses: a client's name and an
+    operation's word in the bytes (no client at all: a clause nothing meets)."""
+    names = _encoded(tuple(clients))
+    if not names:
+        return ((),)
+    return (prefilter.has(*operation_words(operations)), prefilter.has(*names))
+
+
 def prisma_callee(call: ts.Node) -> ts.Node | None:
     """The `<receiver>.<op>` member expression `call` invokes, also through the
     misparsed generic forms above (`await x.op<T>()`, `x.op<T>`...``)."""

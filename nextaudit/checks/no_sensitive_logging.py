@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol, cast
 
 import tree_sitter as ts
@@ -568,6 +568,13 @@ class _Checker:
             if found is not None:
                 return found
         return None
+
+
+def needs(options: Mapping[str, object]) -> prefilter.Needs:
+    """A logger's name (a console, a logger of the options) in the bytes: the engine
+    skips other files. The check asks the rest of `_may_log_sensitive_data`."""
+    loggers = [str(name) for name in cast(list[object], options["loggers"]) if name]
+    return prefilter.needs(prefilter.has_match(_receiver_names(tuple(loggers))))
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:

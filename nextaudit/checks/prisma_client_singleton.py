@@ -612,6 +612,11 @@ def _analyse(source: SourceFile, clients: Collection[str]) -> _Module | None:
     return module
 
 
+# No `PrismaClient` spelled in the bytes (or a string's value): no client to judge
+# (module docstring); the engine skips such files.
+NEEDS = prefilter.needs(prefilter.has_text(_CONSTRUCTOR_BYTES))
+
+
 def check(source: SourceFile, ctx: RuleContext) -> None:
     # No `PrismaClient` spelled in the bytes: no client to judge (module docstring). The
     # bytes first: the file's name costs more to look at, and most files stop here.

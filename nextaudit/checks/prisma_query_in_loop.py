@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Protocol, cast
 
 import tree_sitter as ts
@@ -35,6 +35,7 @@ from nextaudit.analysis.prisma import (
     PrismaCall,
     is_transaction_call,
     lacks_prisma_calls,
+    prisma_call_clauses,
     prisma_callee,
     prisma_calls,
     prisma_calls_in,
@@ -366,6 +367,13 @@ def _repeated_spans(source: SourceFile) -> list[tuple[int, int]]:
         if call is not None and call.type == "call_expression":
             spans.append((function.end_byte, call.end_byte))
     return spans
+
+
+def needs(options: Mapping[str, object]) -> prefilter.Needs:
+    """A Prisma call through a client of the options, and a loop keyword or an
+    iteration method's name (module docstring): the engine skips other files."""
+    clients = [str(name) for name in cast(list[object], options["clients"])]
+    return prefilter.needs(*prisma_call_clauses(clients), prefilter.has_match(_ITERATION_WORDS))
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:

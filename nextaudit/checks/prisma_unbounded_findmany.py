@@ -7,9 +7,18 @@ has none and is skipped unparsed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import cast
+
 import tree_sitter as ts
 
-from nextaudit.analysis.prisma import PrismaCall, lacks_prisma_calls, prisma_calls
+from nextaudit.analysis import prefilter
+from nextaudit.analysis.prisma import (
+    PrismaCall,
+    lacks_prisma_calls,
+    prisma_call_clauses,
+    prisma_calls,
+)
 from nextaudit.analysis.syntax import call_arguments, string_value, text, unwrap
 from nextaudit.context import RuleContext
 from nextaudit.source import SourceFile
@@ -105,6 +114,13 @@ def _unbounded(found: PrismaCall) -> bool:
     # A variable, a call or a conditional may well carry a `take`: only a literal
     # object can be read.
     return first.type == "object" and not _bounded(first)
+
+
+def needs(options: Mapping[str, object]) -> prefilter.Needs:
+    """`findMany` and a client of the options in the bytes: the engine skips other
+    files."""
+    clients = [str(name) for name in cast(list[object], options["clients"])]
+    return prefilter.needs(*prisma_call_clauses(clients, _OPERATIONS))
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
