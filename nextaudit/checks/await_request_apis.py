@@ -25,7 +25,7 @@ import tree_sitter as ts
 from nextaudit.analysis import prefilter
 from nextaudit.analysis.bindings import identifiers_named, is_shadowed, scope_declares
 from nextaudit.analysis.dataflow import names_in_scope
-from nextaudit.analysis.imports import import_bindings
+from nextaudit.analysis.imports import bindings_from
 from nextaudit.analysis.syntax import (
     FUNCTION_TYPES,
     ancestors,
@@ -103,9 +103,8 @@ def _enclosing_block(node: ts.Node) -> ts.Node:
 def _request_bindings(source: SourceFile) -> dict[str, list[_Binding]]:
     """Local name -> its bindings to a `next/headers` request API or to the module."""
     out: dict[str, list[_Binding]] = {}
-    for binding in import_bindings(source):
-        if binding.module != MODULE:
-            continue
+    # Only the module's bindings: not every import of the file.
+    for binding in bindings_from(source, MODULE):
         # A default import of this CommonJS module is the module object, like `* as`.
         export = "*" if binding.imported == "default" else binding.imported
         if export != "*" and export not in REQUEST_APIS:
