@@ -274,7 +274,15 @@ _STATEMENTS = st.tuples(
     ),
     st.sampled_from(["logger", "log", "console", "$", "pino", "this.logger", "x"]),
     st.lists(
-        st.sampled_from([".info", ".child()", "()", "?.warn", "(token)", "[0]", "<T>", ")"]),
+        st.sampled_from(
+            [
+                *[".info", ".child()", "()", "?.warn", "(token)", "[0]", "<T>", ")"],
+                # What may sit between a receiver and what follows it (`_may_be_called`):
+                # spaces, comments, a tagged template, and bytes that end the name.
+                *[" .info", "/* c */.warn", "// c\n.info", "\n?.(x)", " `t`", "!.info"],
+                *[" = 1", "\u00a0.info", "<!--\n.info", ", ", ": T"],
+            ]
+        ),
         max_size=4,
     ),
     st.sampled_from(["(token);", "(token)", ";", "\n", "", "{", "}`", "})"]),
@@ -311,3 +319,87 @@ def test_the_rule_finds_the_same_with_and_without_the_prefilter(
         assert run_rule_on_source(RULE, code, path) == filtered
     finally:
         prefilter.ENABLED = True
+
+
+# --- the const-value shortcut --------------------------------------------------------
+
+# Declarators and names in the shapes the byte search must not miss (a type, a
+# definite assignment, comments and odd spaces before the `=`), and broken code.
+_CONST_ODDITIES = [
+    "const a = 1, b: string = 'x', c!: T = y, d /* c */ = 2, e // c\n = 3; log(a, b, c, d, e);",
+    "const f\u00a0= 1; const g <!-- x\n= 2; const h\n\n=\t4; log(f, g, h);",
+    "function k(a) { const a2 = a; { const a = 3; log(a, a2); } } let l = 1; log(l, m);",
+    "const { n } = o; const [p] = q; const r = () => 1; log(n, p, r, o, q);",
+    "const s = = 1; const t 5 = 2; log(s, t); const = u; log(u);",
+    "const caf\u00e9 = 1; log(caf\u00e9); const \\u0076 = 2; log(\\u0076, v);",
+]
+
+
+def _const_values(source: SourceFile, shortcut: bool) -> list[tuple[int, int] | None]:
+    from nextaudit.analysis.bindings import const_value
+    from nextaudit.analysis.syntax import bind_tree, descendants, text
+    from nextaudit.checks.no_sensitive_logging import _Checker
+    from nextaudit.context import RuleContext
+
+    rule = default_registry()[RULE]
+    options = {name: option.default for name, option in rule.options.items()}
+    checker = _Checker(source, RuleContext(rule, rule.severity, options, source))
+    bind_tree(source.root)
+    try:
+        found: list[tuple[int, int] | None] = []
+        for node in descendants(source.root):
+            if node.type != "identifier":
+                continue
+            name = text(node)
+            value = checker.const_value(node, name) if shortcut else const_value(node, name)
+            found.append((value.start_byte, value.end_byte) if value is not None else None)
+        return found
+    finally:
+        bind_tree(None)
+
+
+@pytest.mark.parametrize("code", _CONST_ODDITIES)
+def test_const_values_found_with_the_byte_search_are_those_of_the_climb(code: str) -> None:
+    source = SourceFile.from_bytes("/v/a.ts", "a.ts", code.encode())
+    assert _const_values(source, True) == _const_values(source, False)
+
+
+def test_const_values_on_the_fixtures_are_those_of_the_climb() -> None:
+    checked = 0
+    for source in _fixture_sources():
+        fast = _const_values(source, True)
+        assert fast == _const_values(source, False), source.path
+        checked += sum(value is not None for value in fast)
+    assert checked
+
+
+_DECLARATIONS = st.tuples(
+    st.sampled_from(["const ", "let ", "", "{ const ", "function f(", "(", "x."]),
+    st.sampled_from(["a", "b", "token", "a, b", "{ a }", "a2"]),
+    st.sampled_from([" = ", ": T = ", "!: T = ", " /* c */ = ", "\n= ", " ", "", " == ", "="]),
+    st.sampled_from(["1", "a", "{ token }", "process.env", "", "() => a", "`t`"]),
+    st.sampled_from([";", "\n", ") {", "}", ", ", ""]),
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(_DECLARATIONS, max_size=6))
+def test_const_values_found_with_the_byte_search_on_any_tree(parts: list[str]) -> None:
+    code = "".join(parts) + "\nconsole.log(a, b, token, a2);"
+    source = SourceFile.from_bytes("/v/a.ts", "a.ts", code.encode())
+    assert _const_values(source, True) == _const_values(source, False)
+
+
+def test_identifiers_named_ending_keeps_the_names_it_accepts() -> None:
+    from nextaudit.analysis.bindings import identifiers_named
+
+    def dot_after(content: bytes, end: int) -> bool:
+        return content[end : end + 1] == b"."
+
+    for source in _fixture_sources():
+        for name in ("console", "log", "logger", "process"):
+            every = identifiers_named(source, name, types=frozenset({"identifier"}))
+            kept = [node for node in every if dot_after(source.content, node.end_byte)]
+            assert kept == identifiers_named(
+                source, name, types=frozenset({"identifier"}), ending=dot_after
+            )

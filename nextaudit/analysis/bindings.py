@@ -3,7 +3,7 @@ and the nodes that spell a name, found from the bytes."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 
 import tree_sitter as ts
 
@@ -31,10 +31,14 @@ def identifiers_named(
     name: str,
     within: ts.Node | None = None,
     types: Collection[str] = _IDENTIFIER,
+    *,
+    ending: Callable[[bytes, int], bool] | None = None,
 ) -> list[ts.Node]:
     """The nodes of `types` (leaf name nodes: `identifier`, `property_identifier`...)
     whose text is `name`, inside `within` (the whole file by default), in source order:
-    what the query `((identifier) @ref (#eq? @ref "name"))` captures.
+    what the query `((identifier) @ref (#eq? @ref "name"))` captures. With `ending`,
+    only those for which `ending(content, end_byte)` holds: a caller that wants names
+    followed by certain bytes spares the tree lookup of the others.
 
     A query walks every node of the tree it runs on; a name is rare in a file's bytes,
     and the node at each occurrence is found in O(depth), in C. (The file's bytes are
@@ -53,7 +57,9 @@ def identifiers_named(
     start = content.find(needle, node.start_byte, end)
     while start != -1:
         stop = start + size
-        if stop >= len(content) or content[stop] not in NAME_BYTES:
+        if (stop >= len(content) or content[stop] not in NAME_BYTES) and (
+            ending is None or ending(content, stop)
+        ):
             leaf = root.named_descendant_for_byte_range(start, stop)
             if (
                 leaf is not None

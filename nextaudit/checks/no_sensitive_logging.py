@@ -21,6 +21,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Protocol, cast
 
 import tree_sitter as ts
@@ -201,18 +203,78 @@ def _short(node: ts.Node, limit: int = 60) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-def _patterns(ctx: RuleContext, option: str) -> tuple[UserPattern, ...]:
-    """A regex-list option, searched case-insensitively (built-in defaults with `re`,
-    user patterns with RE2); a JavaScript literal `/.../i`, as RULES.md writes the
-    default, is accepted too."""
+def _defaults(ctx: RuleContext, option: str) -> tuple[object, ...]:
     defaults = ctx.rule.options[option].default
-    known = tuple(defaults) if isinstance(defaults, (list, tuple)) else ()
-    return _compiled(tuple(ctx.list_option(option)), known)
+    return tuple(defaults) if isinstance(defaults, (list, tuple)) else ()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the options make of every file: read once per options, not once per file
+    (four list options and two pattern lists cost about 10 us a file)."""
+
+    loggers: list[str]
+    sensitive: tuple[UserPattern, ...]
+    ignored: tuple[UserPattern, ...]
+    default_sensitive: bool  # `sensitive` is `[DEFAULT_SENSITIVE]` (the byte filter knows it)
+
+
+def _as_key(value: object) -> tuple[object, ...]:
+    """A list option's value as `list_option` reads it, hashable."""
+    return tuple(str(item) for item in value) if isinstance(value, list) else ()
+
+
+# Plans by the engine's read-only options map (one per rule and settings, shared by every
+# file with those settings): found by identity, it skips reading the options at all.
+# The map is kept in the value, so its id cannot be reused while the entry lives.
+_PLANS: dict[int, tuple[Mapping[str, object], _Plan]] = {}
+
+
+def _plan(ctx: RuleContext) -> _Plan:
+    options = ctx.options
+    if type(options) is MappingProxyType:
+        found = _PLANS.get(id(options))
+        if found is not None and found[0] is options:
+            return found[1]
+    plan = _read_plan(ctx)
+    if type(options) is MappingProxyType:
+        if len(_PLANS) >= 64:
+            _PLANS.clear()
+        _PLANS[id(options)] = (options, plan)
+    return plan
+
+
+def _read_plan(ctx: RuleContext) -> _Plan:
+    return _planned(
+        _as_key(ctx.option("loggers")),
+        _as_key(ctx.option("sensitive")),
+        _as_key(ctx.option("ignore-names")),
+        _defaults(ctx, "sensitive"),
+        _defaults(ctx, "ignore-names"),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _planned(
+    loggers: tuple[str, ...],
+    sensitive: tuple[str, ...],
+    ignored: tuple[str, ...],
+    sensitive_defaults: tuple[object, ...],
+    ignored_defaults: tuple[object, ...],
+) -> _Plan:
+    return _Plan(
+        [name for name in loggers if name],
+        _compiled(sensitive, sensitive_defaults),
+        _compiled(ignored, ignored_defaults),
+        list(sensitive) == [DEFAULT_SENSITIVE],
+    )
 
 
 @functools.cache
 def _compiled(patterns: tuple[str, ...], defaults: tuple[object, ...]) -> tuple[UserPattern, ...]:
-    """Compiled once per options, not once per file."""
+    """A regex-list option, searched case-insensitively (built-in defaults with `re`,
+    user patterns with RE2); a JavaScript literal `/.../i`, as RULES.md writes the
+    default, is accepted too. Compiled once per options, not once per file."""
     compiled = []
     for pattern in patterns:
         literal = _JS_REGEX_LITERAL.fullmatch(pattern)
@@ -345,11 +407,32 @@ def _verdicts(
 
 
 class _Checker:
-    def __init__(self, source: SourceFile, ctx: RuleContext) -> None:
+    def __init__(self, source: SourceFile, ctx: RuleContext, plan: _Plan | None = None) -> None:
         self.source = source
-        self.sensitive = _patterns(ctx, "sensitive")
-        self.ignored = _patterns(ctx, "ignore-names")
+        plan = plan if plan is not None else _plan(ctx)
+        self.sensitive = plan.sensitive
+        self.ignored = plan.ignored
         self.verdicts = _verdicts(self.sensitive, self.ignored)
+        self._initialised: dict[str, bool] = {}
+
+    def const_value(self, node: ts.Node, name: str) -> ts.Node | None:
+        """`bindings.const_value`, without the climb through the scopes when the bytes
+        show no declarator of `name` with a value: most logged names (`error`,
+        `input`) are parameters, imports or properties."""
+        may = self._initialised.get(name)
+        if may is None:
+            # (`text` reads bytes that are no UTF-8, a lone surrogate, as U+FFFD: such
+            # a name's bytes are not its text encoded.)
+            may = self._initialised[name] = (
+                not self._clean_tree
+                or "\ufffd" in name
+                or _initialiser_after(name).search(self.source.content) is not None
+            )
+        return const_value(node, name) if may else None
+
+    @functools.cached_property
+    def _clean_tree(self) -> bool:
+        return not self.source.root.has_error
 
     # Read from the tree only when an argument needs them (most calls log no request
     # and no `headers()` result).
@@ -453,7 +536,7 @@ class _Checker:
         if not follow:
             return None
         name = text(node)
-        value = const_value(node, name)
+        value = self.const_value(node, name)
         if value is None:
             return None
         why = self.whole_object(value)
@@ -482,7 +565,7 @@ class _Checker:
         name = text(node)
         if name in _CONSTANTS:
             return True
-        value = const_value(node, name)
+        value = self.const_value(node, name)
         if value is None:
             return False
         value = unwrap(value)
@@ -578,12 +661,13 @@ def needs(options: Mapping[str, object]) -> prefilter.Needs:
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
-    loggers = [name for name in ctx.list_option("loggers") if name]
-    if prefilter.ENABLED and not _may_log_sensitive_data(source, ctx, loggers):
+    plan = _plan(ctx)
+    loggers = plan.loggers
+    if prefilter.ENABLED and not _may_log_sensitive_data(source, plan):
         return
     if source.is_declaration_file:
         return
-    checker = _Checker(source, ctx)
+    checker = _Checker(source, ctx, plan)
     if not checker.sensitive:
         return
     seen: set[tuple[int, int]] = set()
@@ -603,6 +687,15 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
         ctx.report(node, logger=label, what=why)
 
 
+@functools.lru_cache(maxsize=1024)
+def _initialiser_after(name: str) -> re.Pattern[bytes]:
+    """Where a declarator `name = value` (or `name: T = value`, `name!: T = value`)
+    may start: in a tree without errors, only extras can sit between the name and the
+    `=` or `:` (ASCII or other whitespace, a comment, an HTML-like comment)."""
+    spaces = rb"[ \t\n\r\v\f]*"
+    return re.compile(re.escape(name.encode("utf-8")) + spaces + rb"[=:!/<\-\x80-\xff]")
+
+
 def _logging_calls(source: SourceFile, loggers: list[str]) -> list[tuple[ts.Node, ts.Node]]:
     """(call, receiver) of each match of `_logging_query` (in no particular order: each
     call is judged on its own, and the engine sorts the findings).
@@ -619,11 +712,31 @@ def _logging_calls(source: SourceFile, loggers: list[str]) -> list[tuple[ts.Node
         return [(m["call"][0], m["receiver"][0]) for m in source.matches(query)]
     receivers = frozenset((CONSOLE, *loggers))
     bare = frozenset(loggers)
+    # In a tree without errors only extras (whitespace, comments) sit between tokens,
+    # so the byte after a receiver's name (and its spaces) tells whether anything can
+    # follow it (`_may_be_called`); error recovery may put an ERROR node there.
+    ending = _may_be_called if not source.root.has_error else None
     found: list[tuple[ts.Node, ts.Node]] = []
     for name in sorted(receivers | bare):
-        for node in identifiers_named(source, name, types=_RECEIVER_TYPES):
+        for node in identifiers_named(source, name, types=_RECEIVER_TYPES, ending=ending):
             found.extend((call, node) for call in _calls_on(node, name in receivers, name in bare))
     return found
+
+
+# What can follow a receiver in the shapes of `_logging_query` (after ASCII whitespace):
+# `.` or `?.` of a member expression, `(`, `<T>(`, `?.(` or a template of a call; or
+# an extra: a comment (`/`), an HTML-like comment (`<!--`, `-->`), non-ASCII space.
+# Anything else (`console.log(` seen from `log`, `import { logger }`, `const log =`)
+# ends the name's node where no call of it can be.
+_AFTER_RECEIVER = frozenset(b"./?(<`-").union(range(0x80, 0x100))
+_ASCII_SPACE = frozenset(b" \t\n\r\v\f")
+
+
+def _may_be_called(content: bytes, end: int) -> bool:
+    size = len(content)
+    while end < size and content[end] in _ASCII_SPACE:
+        end += 1
+    return end < size and content[end] in _AFTER_RECEIVER
 
 
 # What a @receiver of `_logging_query` can be: a name, a property name, or a member
@@ -723,12 +836,12 @@ def _receiver_names(loggers: tuple[str, ...]) -> re.Pattern[bytes]:
     return re.compile(b"(?:" + alternatives + rb")[^A-Za-z0-9_\x24]")
 
 
-def _may_log_sensitive_data(source: SourceFile, ctx: RuleContext, loggers: list[str]) -> bool:
+def _may_log_sensitive_data(source: SourceFile, plan: _Plan) -> bool:
     """False only when no call of the file can be reported (see the module docstring).
     Every question but the last is answered by the prefilter's one scan of the file."""
-    if prefilter.lacks_match(source, _receiver_names(tuple(loggers))):
+    if prefilter.lacks_match(source, _receiver_names(tuple(plan.loggers))):
         return False
-    if source.is_route_file or ctx.list_option("sensitive") != [DEFAULT_SENSITIVE]:
+    if source.is_route_file or not plan.default_sensitive:
         return True
     if not prefilter.lacks(source, *_OBJECT_NEEDLES):
         return True
