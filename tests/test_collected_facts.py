@@ -16,6 +16,7 @@ from rule_harness import run_rule_on_tree
 
 from nextaudit import engine
 from nextaudit.analysis import prefilter
+from nextaudit.analysis.bindings import word_starts
 from nextaudit.analysis.nextjs import exports
 from nextaudit.analysis.syntax import bind_tree, text, unwrap
 from nextaudit.cache import Cache
@@ -291,3 +292,117 @@ def test_exported_functions_of_any_statements_are_those_nextjs_exports_lists(cod
         assert got == _reference_functions(source), code
     finally:
         bind_tree(None)
+
+
+# Interfaces and type aliases, and text that only looks like them: names after
+# comments, odd whitespace, non-ASCII and escaped names, keywords as names, lookalikes
+# in comments, strings, templates and JSX, and broken code.
+_TYPE_ODDITIES = [
+    "interface A {} export interface B<T> extends A { b: T } declare interface C {}"
+    " type D = { d: 1 }; export type E<T> = T | { e: T }; declare module 'm' { interface F {} }"
+    " namespace N { export type G = {} } function f() { type H = 1; interface I {} }\n",
+    "import type { J } from 'j'; import type K from 'k'; export type { L } from 'l';"
+    " const type = 1; type = 2; let x: type; typeof x; x.type;"
+    ' ({ type: 1, interface: 2 }); <input type="text" />; f(type, interface_);\n',
+    "let y: type\ntype M = 1; let z: interface\ninterface N2 {}\n",
+    "type /* c */ O = 1; interface // c\n P {} type Q /* c */ = 1; interface R/**/{}"
+    " type\u00a0S = 1; interface\u2028T {} type\vU = 1; interface\fV {} type\tW\n=\r1;\n",
+    "type Café = 1; interface Ünï {} type \\u0041b = 1; interface A\\u0062 {} type $x = 1;"
+    " interface _y {} type z$1<T> = T; type string = 1; interface any {} type of = 1;\n",
+    "// type Lookalike = 1\n/* interface InComment {} */ const s = 'type InString = 1';"
+    " const t = `interface InTemplate { }`; const j = <p>type InJsx = 1</p>;"
+    " /** @example interface InDoc<T> extends X {} */\n",
+    "1e5type T1 = {}; 0xffinterface I1 {} 0b1interface I2 {} x1type T2 = 1; type T3 {"
+    " interface I3 extends { } type T4 = type T5 = 1; interface\n",
+    "type satisfies = 1; type as = 1; type in = 1; interface I4 { a: 1 } type",
+    # Broken in this grammar: found through the tree, as the query finds them.
+    "export type * from 'm'; type I5 = 1;",
+]
+
+
+def _type_sources() -> list[tuple[str, bytes]]:
+    paths = sorted(FIXTURES.rglob("*.ts")) + sorted(FIXTURES.rglob("*.tsx"))
+    fixtures = [(p.relative_to(FIXTURES).as_posix(), p.read_bytes()) for p in paths]
+    odd = [(f"oddity-{i}.tsx", code.encode()) for i, code in enumerate(_TYPE_ODDITIES)]
+    return fixtures + odd
+
+
+def _names_by_query(source: SourceFile) -> set[str]:
+    return {text(m["name"][0]) for m in source.matches(prisma_generated_types._DECLARATIONS)}
+
+
+def _lookalikes(source: SourceFile) -> set[str]:
+    """Names after a keyword the tree says starts no declaration, as the bytes read
+    them (`type Name =`, `interface Name {`)."""
+    found = set()
+    content = source.content
+    for word, kind in prisma_generated_types._KEYWORDS:
+        for at in word_starts(content, word):
+            match = prisma_generated_types._AFTER_KEYWORD.match(content, at + len(word))
+            assert match is not None
+            node = source.root.named_descendant_for_byte_range(at, at + len(word))
+            if match.group(1) is not None and (node is None or node.type != kind):
+                found.add(match.group(1).decode())
+    return found
+
+
+def _check_declared_names(source: SourceFile) -> None:
+    """All the names the query finds, and besides them only names read after keywords
+    that start no declaration (in a tree without errors: with errors, exactly the
+    query's)."""
+    got = prisma_generated_types._declared_names(source)
+    assert got == sorted(set(got))
+    expected = _names_by_query(source)
+    assert expected <= set(got), source.rel_path
+    extra = set(got) - expected
+    assert not (extra and source.root.has_error), source.rel_path
+    assert extra <= _lookalikes(source), source.rel_path
+
+
+def test_declared_names_are_the_querys_and_lookalikes() -> None:
+    sources = _type_sources()
+    assert len(sources) > 50
+    for rel, raw in sources:
+        _check_declared_names(SourceFile.from_bytes("/v/" + rel, rel, raw))
+    # The oddities hold what the bytes alone cannot tell: lookalikes listed, unusual
+    # spellings found through the tree.
+    odd = {
+        i: prisma_generated_types._declared_names(
+            SourceFile.from_bytes("/v/o.tsx", "o.tsx", code.encode())
+        )
+        for i, code in enumerate(_TYPE_ODDITIES)
+    }
+    assert {"M", "N2"} <= set(odd[2])
+    assert {"O", "P", "Q", "R", "S", "T", "U", "V", "W"} <= set(odd[3])
+    assert {"Café", "Ünï", "\\u0041b", "A\\u0062", "$x", "_y", "z$1", "string", "any", "of"} <= set(
+        odd[4]
+    )
+    assert {"Lookalike", "InComment", "InString", "InTemplate", "InDoc"} <= set(odd[5])
+    assert odd[1] == []
+
+
+def test_declared_names_without_filters_are_the_querys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(prefilter, "ENABLED", False)
+    for rel, raw in _type_sources():
+        source = SourceFile.from_bytes("/v/" + rel, rel, raw)
+        assert prisma_generated_types._declared_names(source) == sorted(_names_by_query(source))
+
+
+@st.composite
+def _mutated_types(draw: st.DrawFn) -> bytes:
+    """A fixture or an oddity with a few bytes cut out, or lines copied elsewhere."""
+    data: bytes = draw(st.sampled_from([raw for _rel, raw in _type_sources()]))
+    if draw(st.booleans()):
+        cut = draw(st.integers(0, max(0, len(data) - 1)))
+        return data[:cut] + data[cut + draw(st.integers(1, 3)) :]
+    lines = data.splitlines(keepends=True) or [b""]
+    first = draw(st.integers(0, len(lines) - 1))
+    piece = b"".join(lines[first : first + draw(st.integers(1, 5))])
+    target = draw(st.integers(0, len(lines)))
+    return b"".join(lines[:target]) + piece + b"".join(lines[target:])
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=_mutated_types(), rel=st.sampled_from(["x.ts", "x.tsx"]))
+def test_declared_names_of_mutated_files(data: bytes, rel: str) -> None:
+    _check_declared_names(SourceFile.from_bytes("/v/" + rel, rel, data))

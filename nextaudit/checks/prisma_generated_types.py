@@ -2,11 +2,12 @@
 the scanned tree's Prisma schema (the twin of a type Prisma already generates).
 
 Two halves. `collect` runs with the file rules, on the tree the workers parsed anyway
-(and is cached with the file): it lists the names the file declares interfaces and
+(and is cached with the file): it lists the names the file may declare interfaces and
 type aliases under, whatever they are, so the cached list does not depend on the
-schema. `check_project` parses only the files declaring a model's name (few), and
-the files analysed without the collector (`--changed-since` leaving them out, a
-crash).
+schema (every name it declares them under, and a name in a comment or string spelled
+like a declaration too: that costs the project check one parse, never a finding).
+`check_project` parses only the files that may declare a model's name (few), and the
+files analysed without the collector (`--changed-since` leaving them out, a crash).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import cast
 import tree_sitter as ts
 
 from nextaudit.analysis import prefilter
-from nextaudit.analysis.bindings import word_starts
+from nextaudit.analysis.bindings import NAME_BYTES, word_starts
 from nextaudit.analysis.syntax import ancestors, text
 from nextaudit.context import CollectContext, ProjectContext
 from nextaudit.project import NOT_COLLECTED, Project
@@ -119,8 +120,74 @@ def _twin_kind(declaration: ts.Node, source: SourceFile) -> str | None:
     return None if _is_augmentation(declaration, source) else kind
 
 
+# What follows a keyword: an ASCII name after ASCII whitespace, and the byte after
+# that name and whitespace (or the first byte after the keyword that is neither).
+_AFTER_KEYWORD = re.compile(
+    rb"[ \t\n\v\f\r]*(?:([A-Za-z_$][A-Za-z0-9_$]*)[ \t\n\v\f\r]*)?(.?)", re.DOTALL
+)
+# In a tree without errors the name (a `_type_identifier`) is the first token after
+# the keyword, and the next token `<` or `=` (type alias), `<`, `extends` or `{`
+# (interface): other bytes there mean no declaration.
+_AFTER_NAME = {
+    "interface_declaration": frozenset({b"<", b"{", b"e"}),
+    "type_alias_declaration": frozenset({b"<", b"="}),
+}
+# Bytes that reading cannot judge: a comment, an escaped or non-ASCII name byte,
+# non-ASCII or unusual whitespace. The tree decides there, as `_declarations` does.
+_UNSURE = frozenset(
+    {b"/", b"\\", b"\x7f"}
+    | {bytes([b]) for b in range(0x20)}
+    | {bytes([b]) for b in range(0x80, 0x100)}
+)
+
+
 def _declared_names(source: SourceFile) -> list[str]:
-    """The names of the file's interfaces and type aliases, sorted, once each."""
+    """The names the file may declare interfaces and type aliases under, sorted, once
+    each: all it declares them under, and maybe a few more.
+
+    In a tree without errors a declaration is spelled `interface Name {` or `type
+    Name =` (`<` for generics, `extends`, whitespace between), and those are read
+    from the bytes with no tree lookup (one would cost ~2 us, nearly as much as the
+    rest): such text in a comment or string lists its name too, and only makes the
+    project check parse the file to find nothing. Keywords followed by bytes that
+    reading cannot judge (comments, non-ASCII or escaped names) are looked up, and in
+    broken code (a number glued to the keyword, skipped tokens) every occurrence is.
+    tests/test_collected_facts.py compares both with the query."""
+    root = source.root
+    if not prefilter.ENABLED or root.has_error:
+        return _declared_names_by_tree(source)
+    content = source.content
+    size = len(content)
+    after_keyword = _AFTER_KEYWORD.match
+    names: set[str] = set()
+    for word, kind in _KEYWORDS:
+        after_name = _AFTER_NAME[kind]
+        width = len(word)
+        at = content.find(word)
+        while at != -1:
+            end = at + width
+            # A name byte either side: part of a longer name (or, after a number,
+            # broken code, which has errors).
+            if (end < size and content[end] in NAME_BYTES) or (
+                at and content[at - 1] in NAME_BYTES
+            ):
+                at = content.find(word, end)
+                continue
+            name, next_byte = cast(re.Match[bytes], after_keyword(content, end)).group(1, 2)
+            if name is not None and next_byte in after_name:
+                names.add(name.decode())
+            elif next_byte in _UNSURE:
+                # As `_declarations` finds it: the declaration starts with the keyword.
+                node = root.named_descendant_for_byte_range(at, end)
+                if node is not None and node.start_byte == at and node.type == kind:
+                    ident = node.child_by_field_name("name")
+                    if ident is not None and ident.type == "type_identifier":
+                        names.add(text(ident))
+            at = content.find(word, end)
+    return sorted(names)
+
+
+def _declared_names_by_tree(source: SourceFile) -> list[str]:
     names = set()
     for declaration in _declarations(source):
         name = declaration.child_by_field_name("name")
@@ -143,8 +210,8 @@ def _twins(source: SourceFile, models: frozenset[str]) -> Iterator[tuple[ts.Node
 
 
 def collect(source: SourceFile, ctx: CollectContext) -> list[str]:
-    """The names the file declares types under (interfaces, type aliases): the project
-    check parses only the files declaring a model's name."""
+    """The names the file may declare types under (interfaces, type aliases): the
+    project check parses only the files that may declare a model's name."""
     if not source.rel_path.endswith(TYPESCRIPT_SUFFIXES):
         return []
     # Every declaration spells its keyword (tests compare with the query).
@@ -167,8 +234,8 @@ def check_project(project: Project, ctx: ProjectContext) -> None:
     if not models:
         return
     for path in _typescript_sources(project):
-        # Parse only files that declare a type named like a model (collected while the
-        # file was analysed) or, without collected names, name a model at all.
+        # Parse only files that may declare a type named like a model (collected while
+        # the file was analysed) or, without collected names, name a model at all.
         if not _may_declare_a_model(project, path, ctx.rule.id, models):
             continue
         raw = project.source_bytes(path)
