@@ -52,6 +52,7 @@ MIDDLEWARE_EXTENSIONS = (".ts", ".js", ".mts", ".mjs")
 _RESPONSE_CLASSES = frozenset({"Response", "NextResponse"})
 # How many of a body's first calls `reaches_guard` tries before listing them all.
 _LEADING_CALLS = 4
+_MAX_VERDICTS = 8192  # paths remembered per Guards (a bound, not a working size)
 
 
 def reference_path(node: ts.Node) -> CalleePath | None:
@@ -180,8 +181,23 @@ class Guards:
     wrappers: NamePatterns = field(default_factory=NamePatterns)
     name_hint: Callable[[CalleePath], bool] = _no_name
     call_hint: Callable[[ts.Node], bool] = _never
+    # Verdicts by path: a rule's guards are built once per configuration, and the same
+    # callees (`NextResponse.json`, `req.json`, `prisma.user.findMany`) come back in
+    # file after file; each asks the patterns and the name hint's regexes.
+    _verdicts: dict[CalleePath, bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def path_guards(self, path: CalleePath) -> bool:
+        verdicts = self._verdicts
+        found = verdicts.get(path)
+        if found is None:
+            if len(verdicts) >= _MAX_VERDICTS:
+                verdicts.clear()
+            found = verdicts[path] = self._path_guards(path)
+        return found
+
+    def _path_guards(self, path: CalleePath) -> bool:
         if self.functions.path_matches(path) or self.wrappers.path_matches(path):
             return True
         if len(path) > 1 and self.wrappers.name_matches(path[-1]):

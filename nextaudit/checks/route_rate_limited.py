@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from nextaudit.analysis import prefilter
@@ -37,11 +38,18 @@ def names_limiter(path: CalleePath) -> bool:
 
 
 def rule_guards(ctx: RuleContext) -> Guards:
-    limiters = NamePatterns.parse(ctx.list_option("limiters"))
+    configured = tuple(ctx.list_option("limiters"))
+    return _guards(configured, extends_default(configured, ctx.rule.options["limiters"].default))
+
+
+@functools.lru_cache(maxsize=64)
+def _guards(limiters: tuple[str, ...], hints: bool) -> Guards:
+    """The guards of one configuration, built once per run (they remember verdicts)."""
+    parsed = NamePatterns.parse(limiters)
     # The extra evidence widens the default list; replacing the list takes exact control.
-    if extends_default(ctx.list_option("limiters"), ctx.rule.options["limiters"].default):
-        return Guards(limiters, name_hint=names_limiter)
-    return Guards(limiters)
+    if hints:
+        return Guards(parsed, name_hint=names_limiter)
+    return Guards(parsed)
 
 
 # A route file whose bytes spell an HTTP method (a handler's export does): the engine
