@@ -15,7 +15,7 @@ import re
 import tree_sitter as ts
 
 from nextaudit.analysis import prefilter
-from nextaudit.analysis.bindings import NAME_BYTES, identifiers_named
+from nextaudit.analysis.bindings import NAME_BYTES, identifiers_named, keywords
 from nextaudit.analysis.imports import names_imported_from
 from nextaudit.analysis.prefilter import lacks_text_match
 from nextaudit.analysis.syntax import (
@@ -40,6 +40,7 @@ _RENAMING = re.compile(rb"NextResponse[\"'`]?[\s\x80-\xff]*(?:as|[:/])")
 # `Response` ends `NextResponse` too: one search finds both names.
 _RESPONSE_BYTES = b"Response"
 _NEXT = b"Next"
+_CATCH = b"catch"
 _NOT_AN_ERROR = frozenset({"null", "undefined", "false"})
 # Walking up from a `return` to its catch clause stops at these: the return belongs to
 # a function of its own, or to a class body, not to the catch block.
@@ -172,6 +173,27 @@ def _returned_from_catch(node: ts.Node) -> bool:
     return False
 
 
+def catch_spans(source: SourceFile) -> list[tuple[int, int]] | None:
+    """(start, end) of every catch clause, found at the `catch` keywords in the bytes;
+    None when the tree has errors (error recovery may insert a clause whose keyword is
+    missing, spelled nowhere). A response outside all of them is returned from none,
+    and `_returned_from_catch` need not climb from it."""
+    root = source.root
+    if root.has_error:
+        return None
+    spans: list[tuple[int, int]] = []
+    for keyword in keywords(source, _CATCH):
+        clause = keyword.parent
+        if clause is not None and clause.type == "catch_clause":
+            spans.append((clause.start_byte, clause.end_byte))
+    return spans
+
+
+def _in_spans(node: ts.Node, spans: list[tuple[int, int]]) -> bool:
+    start, end = node.start_byte, node.end_byte
+    return any(low <= start and end <= high for low, high in spans)
+
+
 def _describe(response: ts.Node, class_name: str) -> str:
     return (
         f"new {class_name}(...)" if response.type == "new_expression" else f"{class_name}.json(...)"
@@ -245,11 +267,18 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
     if not NEEDS.met_by(source):  # for callers other than the engine
         return
     classes = _response_classes(source)
+    spans: list[tuple[int, int]] | None = None
+    spans_read = False
     for response, class_name in _responses(source, classes):
         args = call_arguments(response)
         error_body = bool(args) and _may_spell_error(source, args[0]) and _has_error_key(args[0])
-        if not error_body and not _returned_from_catch(response):
-            continue
+        if not error_body:
+            if not spans_read:  # read once, on the first response without an error body
+                spans, spans_read = catch_spans(source), True
+            if spans is not None and not _in_spans(response, spans):
+                continue
+            if not _returned_from_catch(response):
+                continue
         status, value = _status(args[1] if len(args) > 1 else None)
         described = _describe(response, class_name)
         if status is Status.MISSING:
