@@ -340,10 +340,12 @@ def _declaring_scope(binding: ts.Node, name: str, limit: ts.Node) -> ts.Node:
     current = binding.parent
     steps = 0
     while current is not None:
-        if current.type in _DECLARING_SCOPES and scope_declares(current, name):
-            return current
+        # `limit` is the answer whether or not it declares `name` (most bindings are its
+        # parameters): it is not asked.
         if current == limit:
             break
+        if current.type in _DECLARING_SCOPES and scope_declares(current, name):
+            return current
         steps += 1
         current = current.parent if steps < _DIRECT_STEPS else parent_of(current)
     return limit
