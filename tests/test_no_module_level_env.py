@@ -4,6 +4,8 @@ destructuring) and the shared `glob_match` helper its `allow-files` option uses.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rule_harness import run_rule_on_source
 
 from nextaudit.analysis.paths import glob_match
@@ -157,3 +159,91 @@ def test_files_without_env_and_process_never_reach_the_tree(
 def test_escapes_that_spell_env_or_process_get_through_the_filter(code: str) -> None:
     [finding] = findings(code)
     assert finding.message.startswith("Reads `process.env.A` at module level")
+
+
+@pytest.mark.parametrize(
+    "at",
+    ["@", "@/* c */ ", "@// c\n", "@ /* c */", "@\n"],
+    ids=["bare", "block-comment", "line-comment", "space", "newline"],
+)
+def test_parameter_decorators_are_found_whatever_follows_the_at(at: str) -> None:
+    """`_runs_at_import` skips the search for decorators only in files whose bytes hold
+    no `@` that can start one (the `@/` of an import alias cannot)."""
+    code = (
+        'import { Inject } from "@/lib/di";\n'
+        "export class Store {\n"
+        f"  constructor({at}Inject(process.env.URL) private readonly url: string) {{}}\n"
+        "}\n"
+    )
+    assert [f.snippet for f in findings(code)] == ["process.env"]
+
+
+def test_decorators_are_not_looked_for_after_an_import_alias_only() -> None:
+    from nextaudit.checks.no_module_level_env import _DECORATOR_START
+
+    assert _DECORATOR_START.search(b'import x from "@/lib/x"; "@/a"') is None
+    for spelled in (b"@x", b"@/*", b"@//", b"@ ", b"@\n", b"@", b"a@b.c"):
+        assert _DECORATOR_START.search(spelled) is not None, spelled
+
+
+# --- `_declarations` skips names a `.` follows ------------------------------------------
+
+
+def _declared(source: SourceFile, name: str) -> list[tuple[int, int]]:
+    from nextaudit.analysis.syntax import bind_tree
+    from nextaudit.checks.no_module_level_env import _declarations
+
+    bind_tree(source.root)
+    try:
+        return [(node.start_byte, node.end_byte) for node in _declarations(source, name)]
+    finally:
+        bind_tree(None)
+
+
+def _declared_both_ways(
+    source: SourceFile, name: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    from nextaudit.checks import no_module_level_env
+
+    fast = _declared(source, name)
+    with monkeypatch.context() as patched:
+        patched.setattr(no_module_level_env, "_not_before_dot", lambda content, end: True)
+        slow = _declared(source, name)
+    return fast, slow
+
+
+def test_declarations_on_the_fixtures_are_found_without_the_dot_shortcut(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from conftest import FIXTURES
+
+    from nextaudit.discovery import discover
+
+    checked = 0
+    for root in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
+        for path in discover([root], root).files:
+            source = SourceFile.from_bytes(path.as_posix(), path.name, path.read_bytes())
+            for name in ("process", "env", "config", "e"):
+                fast, slow = _declared_both_ways(source, name, monkeypatch)
+                assert fast == slow, (path, name)
+                checked += len(fast)
+    assert checked
+
+
+_BINDINGS = st.tuples(
+    st.sampled_from(["const ", "let ", "function f(", "(", "[", "{ ", "catch (", "for (const "]),
+    st.sampled_from(["process", "env", "{ env }", "...process", "process = 1"]),
+    st.sampled_from([".", ". ", ".5", "...", "", " ", ",", ")", "]", "}", " of x)", "=>", ": T"]),
+    st.sampled_from(["env", "x", "", "1", "{}", "process.env.A"]),
+    st.sampled_from([";", "\n", ") {}", "}", ", ", ""]),
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(_BINDINGS, max_size=6))
+def test_declarations_are_found_without_the_dot_shortcut_on_any_tree(parts: list[str]) -> None:
+    source = SourceFile.from_bytes("/v/a.ts", "a.ts", "".join(parts).encode())
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name in ("process", "env"):
+            fast, slow = _declared_both_ways(source, name, monkeypatch)
+            assert fast == slow, name

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import tree_sitter as ts
 
-from nextaudit.analysis.syntax import FUNCTION_TYPES, ancestors, outer
+from nextaudit.analysis.syntax import FUNCTION_TYPES, ancestors, outer, parent_of
 
 
 def is_iife(function: ts.Node) -> bool:
     """`(function () {...})()`, `(() => {...})()`, `(async () => {...})()`."""
     wrapper = outer(function)
-    parent = wrapper.parent
+    # `parent_of`: callers climb from inside the function, so the path is recorded
+    # and this is a dict hit (`.parent` walks down from the root).
+    parent = parent_of(wrapper)
     return (
         parent is not None
         and parent.type == "call_expression"
@@ -31,7 +33,8 @@ def is_module_level(node: ts.Node) -> bool:
     bodies, instance field initializers and default parameter values do not.
     """
     child = node
-    for ancestor in _ancestors(node):
+    # Lazily: most answers come at the first function, not at the root.
+    for ancestor in ancestors(node):
         kind = ancestor.type
         if kind in FUNCTION_TYPES:
             if child.type == "decorator":
@@ -49,15 +52,11 @@ def is_module_level(node: ts.Node) -> bool:
     return True
 
 
-def _ancestors(node: ts.Node) -> list[ts.Node]:
-    return list(ancestors(node))
-
-
 def runtime_function(node: ts.Node) -> ts.Node | None:
     """The innermost function whose body contains `node` and that is not a module-level
     IIFE, i.e. the function that decides when `node` runs; None at module level."""
     child = node
-    for ancestor in _ancestors(node):
+    for ancestor in ancestors(node):
         if ancestor.type in FUNCTION_TYPES:
             if child.type == "decorator":
                 pass

@@ -151,7 +151,12 @@ def _declarations(source: SourceFile, name: str) -> list[ts.Node]:
     """Every node that declares `name` (a variable, parameter, pattern element, catch or
     loop variable, function or class name)."""
     found: list[ts.Node] = []
-    for token in identifiers_named(source, name, types=_DECLARED_TYPES):
+    # Most occurrences are `process.env` itself: in a tree without errors a name that
+    # a `.` follows at once is an object, never in one of `_BINDING_PLACES` (each is
+    # followed by `=`, `:`, `,`, a bracket, `=>`, `in`/`of` or an extra), so it needs
+    # no lookup (and no climb from the root to its parent).
+    ending = None if source.root.has_error else _not_before_dot
+    for token in identifiers_named(source, name, types=_DECLARED_TYPES, ending=ending):
         if token.type == "shorthand_property_identifier_pattern":
             found.append(token)
             continue
@@ -163,6 +168,10 @@ def _declarations(source: SourceFile, name: str) -> list[ts.Node]:
         if field is None or token in parent.children_by_field_name(field):
             found.append(token)
     return found
+
+
+def _not_before_dot(content: bytes, end: int) -> bool:
+    return content[end : end + 1] != b"."
 
 
 # --- naming what is read ---------------------------------------------------------------
@@ -612,12 +621,20 @@ def _parameter_decorator(node: ts.Node) -> ts.Node | None:
     return None
 
 
-def _runs_at_import(node: ts.Node) -> bool:
+# Where a decorator may start: an `@`, but not the `@/` of an import alias
+# (`"@/lib/env"`, in nearly every Next.js file) unless a comment may follow it.
+_DECORATOR_START = re.compile(rb"@(?!/[^/*])")
+
+
+def _runs_at_import(node: ts.Node, decorated: bool = True) -> bool:
     """Module level (RULES.md Terms). Decorator arguments count wherever the decorator
     sits: a parameter decorator is evaluated when its class is defined, so it runs at
-    import when the decorated method's class does."""
+    import when the decorated method's class does. (`decorated` False: the bytes hold
+    no `_DECORATOR_START`, so the file has no decorator to look for.)"""
     if is_module_level(node):
         return True
+    if not decorated:
+        return False
     decorator = _parameter_decorator(node)
     if decorator is None:
         return False
@@ -652,10 +669,11 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
         return
     allowed = frozenset(ctx.list_option("allow"))
     require_async = ctx.bool_option("require-async-factory")
+    decorated = _DECORATOR_START.search(source.content) is not None
     for read in _env_reads(source):
         if all(name in allowed for name in read.names):
             continue
-        if _runs_at_import(read.at):
+        if _runs_at_import(read.at, decorated):
             ctx.report(read.at, name=read.label)
         elif require_async:
             # The innermost function decides: a sync callback inside an async factory
