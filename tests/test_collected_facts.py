@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import tree_sitter as ts
 from conftest import FIXTURES
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from nextaudit import engine
 from nextaudit.analysis import prefilter
 from nextaudit.analysis.bindings import word_starts
 from nextaudit.analysis.nextjs import exports
+from nextaudit.analysis.secrets import redact_secrets
 from nextaudit.analysis.syntax import bind_tree, text, unwrap
 from nextaudit.cache import Cache
 from nextaudit.checks import prisma_generated_types, structure_doc
@@ -195,10 +197,11 @@ def test_a_crashing_collector_falls_back_to_parsing(
     assert any(n.kind == "rule-crash" and "structure-doc" in n.message for n in result.notices)
 
 
-def _reference_functions(source: SourceFile) -> list[tuple[list[str], int]]:
+def _reference_functions(source: SourceFile) -> list[tuple[list[str], ts.Node]]:
     """structure-doc's exported functions as `nextjs.exports` lists them (how the rule
-    found them before it read the `export` keywords from the bytes)."""
-    found: dict[int, set[str]] = {}
+    found them before it read the `export` keywords from the bytes): sorted names and
+    the node of the function's own name."""
+    found: dict[int, tuple[set[str], ts.Node]] = {}
     for export in exports(source):
         value = export.value
         if value is None:
@@ -209,11 +212,33 @@ def _reference_functions(source: SourceFile) -> list[tuple[list[str], int]]:
             node = structure_doc._function_name_node(value)
         if node is None:
             continue
-        names = found.setdefault(node.start_byte, set())
+        names = found.setdefault(node.start_byte, (set(), node))[0]
         names.add(text(node))
         if export.name not in ("default", "*"):
             names.add(export.name)
-    return [(sorted(names), start) for start, names in sorted(found.items())]
+    return [(sorted(names), node) for _start, (names, node) in sorted(found.items())]
+
+
+def _check_exported_functions(source: SourceFile) -> None:
+    """`exported_functions` and `_describe` give what the reference gives: the same
+    names, the name's node, its `source.location` and line."""
+    bind_tree(source.root)
+    try:
+        reference = _reference_functions(source)
+        got = structure_doc.exported_functions(source)
+        assert [(sorted(f.names), f.start, f.end, f.name) for f in got] == [
+            (names, node.start_byte, node.end_byte, text(node)) for names, node in reference
+        ], source.rel_path
+        described = structure_doc._describe(source)
+    finally:
+        bind_tree(None)
+    expected = []
+    for names, node in reference:
+        location = source.location(node)
+        span = [location.line, location.column, location.end_line, location.end_column]
+        line = redact_secrets(source.line_text(location.line).strip())
+        expected.append([names, text(node), span, line])
+    assert described == expected, source.rel_path
 
 
 def test_exported_functions_are_those_nextjs_exports_lists(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -225,28 +250,9 @@ def test_exported_functions_are_those_nextjs_exports_lists(monkeypatch: pytest.M
         rel = path.relative_to(FIXTURES).as_posix()
         for enabled in (True, False):
             monkeypatch.setattr(prefilter, "ENABLED", enabled)
-            source = SourceFile.from_bytes(path.as_posix(), rel, path.read_bytes())
-            bind_tree(source.root)
-            try:
-                got = [
-                    (sorted(f.names), f.node.start_byte)
-                    for f in structure_doc.exported_functions(source)
-                ]
-                assert got == _reference_functions(source), rel
-                described = structure_doc._describe(source)
-            finally:
-                bind_tree(None)
-            for (names, name, span, _line), function in zip(
-                described, structure_doc.exported_functions(source), strict=True
-            ):
-                location = source.location(function.node)
-                assert span == [
-                    location.line,
-                    location.column,
-                    location.end_line,
-                    location.end_column,
-                ], rel
-                assert (names, name) == (sorted(function.names), text(function.node))
+            _check_exported_functions(
+                SourceFile.from_bytes(path.as_posix(), rel, path.read_bytes())
+            )
 
 
 _EXPORT_PIECES = [
@@ -255,6 +261,16 @@ _EXPORT_PIECES = [
     "async ",
     "function f() {}\n",
     "function* g() {}\n",
+    "function *g2<T>(x: T) {}\n",
+    "function o(): void;\n",
+    "async function a() {}\n",
+    "async\nfunction b() {}\n",
+    "function\tcafé() {}\n",
+    "function d\\u0065() {}\n",
+    "/* é ü */ ",
+    "\u00a0",
+    "\r\n",
+    "// key sk_live_0123456789abcdefghijklmn\n",
     "class C {}\n",
     "interface I {}\n",
     "type T = 1;\n",
@@ -283,15 +299,7 @@ _EXPORT_PIECES = [
 @given(st.lists(st.sampled_from(_EXPORT_PIECES), max_size=14).map("".join))
 def test_exported_functions_of_any_statements_are_those_nextjs_exports_lists(code: str) -> None:
     # Broken code too: what the bytes find is what the statements give.
-    source = SourceFile.from_bytes("/v/lib/a.ts", "lib/a.ts", code.encode())
-    bind_tree(source.root)
-    try:
-        got = [
-            (sorted(f.names), f.node.start_byte) for f in structure_doc.exported_functions(source)
-        ]
-        assert got == _reference_functions(source), code
-    finally:
-        bind_tree(None)
+    _check_exported_functions(SourceFile.from_bytes("/v/lib/a.ts", "lib/a.ts", code.encode()))
 
 
 # Interfaces and type aliases, and text that only looks like them: names after
@@ -406,3 +414,20 @@ def _mutated_types(draw: st.DrawFn) -> bytes:
 @given(data=_mutated_types(), rel=st.sampled_from(["x.ts", "x.tsx"]))
 def test_declared_names_of_mutated_files(data: bytes, rel: str) -> None:
     _check_declared_names(SourceFile.from_bytes("/v/" + rel, rel, data))
+
+
+def test_described_positions_count_code_points() -> None:
+    """Columns after non-ASCII text on the name's line, lines after CRLF, a line with
+    a key on it: as `source.location` and `line_text` give them."""
+    code = (
+        "/* é ü */ export function f() {}\r\n"
+        "export const ü = 1; export async function g<T>(x: T) {} export function* h() {}\n"
+        "export function o(): void;\nexport function o(x?: 1) {}\n"
+        "export function ké() {} export function k\\u0065() {}\n"
+        'export function withKey() { return "sk_live_0123456789abcdefghijklmn"; }\n'
+    )
+    source = SourceFile.from_bytes("/v/lib/a.ts", "lib/a.ts", code.encode())
+    _check_exported_functions(source)
+    spans = [span for _names, _name, span, _line in structure_doc._describe(source)]
+    assert spans[:2] == [[1, 27, 1, 28], [2, 43, 2, 44]]
+    assert len(spans) == 7

@@ -7,7 +7,7 @@ import pathspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nextaudit.analysis.paths import glob_match
+from nextaudit.analysis.paths import glob_match, glob_matcher
 
 _GLOB_PIECES = ["**/", "lib", "/", "**", "*", "env.ts", "*.ts", "src", "!", "?", "[a-z]", "\\#"]
 _PATH_PIECES = ["lib", "src", "app", "env.ts", "a.ts", "/", "./", "x", "a b", "ü", "#"]
@@ -33,6 +33,7 @@ def test_glob_match_is_pathspecs(globs: list[str], path: str) -> None:
     except Exception:  # a glob pathspec rejects: rejected the same way
         return
     assert glob_match(path, globs) is expected, (globs, path)
+    assert glob_matcher(globs)(path) is expected, (globs, path)
 
 
 def test_glob_match_examples() -> None:
@@ -42,3 +43,16 @@ def test_glob_match_examples() -> None:
     assert not glob_match("lib/generated/x.ts", ["**/lib/**", "!**/lib/generated/**"])
     assert glob_match("lib/x.ts", ["**/lib/**", "!**/lib/generated/**"])
     assert not glob_match("lib/x.ts", ["", "  "])
+
+
+def test_leading_slashes_and_dots_as_pathspec_drops_them() -> None:
+    for path in [
+        "lib/a.ts",
+        "./lib/a.ts",
+        "/lib/a.ts",
+        ".//lib/a.ts",
+        "././lib/a.ts",
+        "//lib/a.ts",
+    ]:
+        for globs in (["lib/**"], ["**/lib/**"], ["lib/**", "!lib/b.ts"], ["a.ts"]):
+            assert glob_match(path, globs) is _pathspec(path, globs), (path, globs)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterable
 
 import pathspec
-from pathspec.util import normalize_file
+from pathspec.util import NORMALIZE_PATH_SEPS, normalize_file
 
 # pathspec's name for the group that marks a directory match: every pattern has it, so
 # patterns joined into one regex must lose the name (the priority it feeds only matters
@@ -27,7 +27,8 @@ def _never(path: str) -> bool:
 
 @functools.lru_cache(maxsize=256)
 def _matcher(globs: tuple[str, ...]) -> Callable[[str], bool]:
-    """`glob_match` for one list of globs, built once per list.
+    """`glob_match` for one list of globs, built once per list (a leading `./` of a
+    path is dropped, as the globs' own).
 
     pathspec's matching goes through several layers per call (a few microseconds, and
     two rules ask it of every file). Without a negated glob, a path matches exactly
@@ -44,12 +45,23 @@ def _matcher(globs: tuple[str, ...]) -> Callable[[str], bool]:
             continue  # a comment or a blank line
         regex = getattr(pattern, "regex", None)
         if not pattern.include or not isinstance(regex, re.Pattern) or regex.flags & ~re.UNICODE:
-            return spec.match_file
+            match_file = spec.match_file
+            return lambda path: match_file(path.removeprefix("./"))
         regexes.append("(?:" + str(regex.pattern).replace(_DIRECTORY_MARK, "(?:") + ")")
     if not regexes:
         return _never
     search = re.compile("|".join(regexes)).search
-    return lambda path: search(normalize_file(path)) is not None
+    if NORMALIZE_PATH_SEPS:  # other separators than `/` (Windows): pathspec's way
+        return lambda path: search(normalize_file(path.removeprefix("./"))) is not None
+
+    def match(path: str) -> bool:
+        path = path.removeprefix("./")
+        # All `normalize_file` does with `/` the only separator, and only then.
+        if path.startswith(("/", "./")):
+            path = normalize_file(path)
+        return search(path) is not None
+
+    return match
 
 
 def glob_match(rel_path: str, globs: Iterable[str]) -> bool:
@@ -62,4 +74,10 @@ def glob_match(rel_path: str, globs: Iterable[str]) -> bool:
     trailing `/` matches everything below a directory; a later `!glob` takes a match
     back. An empty list matches nothing.
     """
-    return _matcher(tuple(globs))(rel_path.removeprefix("./"))
+    return _matcher(tuple(globs))(rel_path)
+
+
+def glob_matcher(globs: Iterable[str]) -> Callable[[str], bool]:
+    """`glob_match` with these `globs`, for callers matching many paths against one
+    list (built once per list)."""
+    return _matcher(tuple(globs))

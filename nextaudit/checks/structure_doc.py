@@ -19,7 +19,7 @@ import tree_sitter as ts
 from nextaudit.analysis import prefilter
 from nextaudit.analysis.bindings import NAME_BYTES
 from nextaudit.analysis.nextjs import local_declarations, top_level_statements
-from nextaudit.analysis.paths import glob_match
+from nextaudit.analysis.paths import glob_matcher
 from nextaudit.analysis.secrets import redact_secrets
 from nextaudit.analysis.syntax import FUNCTION_LITERAL_TYPES, text, unwrap
 from nextaudit.context import CollectContext, ProjectContext
@@ -35,10 +35,14 @@ _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 
 @dataclass
 class ExportedFunction:
-    """A function of this file that is exported, under one or more names. `node` is
-    where the finding goes: the function's own name."""
+    """A function of this file that is exported, under one or more names. The finding
+    goes on the function's own name: `name`, at bytes `start` to `end` of 0-based
+    line `row`."""
 
-    node: ts.Node
+    start: int
+    end: int
+    row: int
+    name: str
     names: set[str] = field(default_factory=set)
 
 
@@ -87,10 +91,10 @@ _NO_FUNCTION_AFTER = frozenset(
 )
 
 
-def _export_statements(source: SourceFile) -> list[tuple[ts.Node, bytes]]:
+def _export_statements(source: SourceFile) -> list[tuple[ts.Node, bytes, int]]:
     """The module's top-level `export` statements that may export a function, in
     source order, each with the word after its keyword (b"" when unknown, or when the
-    file did not parse cleanly).
+    file did not parse cleanly) and the keyword's offset.
 
     Each starts with the keyword `export` (an escaped keyword is no keyword), so they
     are found at its occurrences in the bytes, after a look at the word that follows
@@ -101,14 +105,18 @@ def _export_statements(source: SourceFile) -> list[tuple[ts.Node, bytes]]:
     top-level statements are listed instead (tests/test_collected_facts.py compares
     both)."""
     if not prefilter.ENABLED:
-        return [(s, b"") for s in top_level_statements(source) if s.type == "export_statement"]
+        return [
+            (s, b"", s.start_byte)
+            for s in top_level_statements(source)
+            if s.type == "export_statement"
+        ]
     content = source.content
     root = source.root
     root_id = root.id
     # In broken code, error recovery may hang anything on a statement (`@d export = h;
     # function f() {}` exports f): the word after the keyword tells nothing there.
     trusted = not root.has_error
-    found: list[tuple[ts.Node, bytes]] = []
+    found: list[tuple[ts.Node, bytes, int]] = []
     at = content.find(b"export")
     while at != -1:
         end = at + 6
@@ -123,7 +131,7 @@ def _export_statements(source: SourceFile) -> list[tuple[ts.Node, bytes]]:
         if statement is not None and statement.type == "export_statement":
             parent = statement.parent
             if parent is not None and parent.id == root_id:
-                found.append((statement, word))
+                found.append((statement, word, at))
         at = content.find(b"export", end)
     return found
 
@@ -171,20 +179,56 @@ def _exported_values(
     return out
 
 
+# `export function name(` (`async`, `*`, `<T>` allowed) as plain bytes: ASCII
+# whitespace between, no line break after `async` (where one would end a statement).
+_FUNCTION_AFTER_EXPORT = re.compile(
+    rb"[ \t\r\n]+(?:async[ \t]+)?function[ \t\r\n]*\*?[ \t\r\n]*"
+    rb"([A-Za-z_$][A-Za-z0-9_$]*)[ \t\r\n]*[(<]"
+)
+# (start, end, row, text) of a function's own name, and a name it is exported under.
+_Entry = tuple[int, int, int, str, str]
+
+
+def _statement_functions(
+    statement: ts.Node, word: bytes, at: int, source: SourceFile
+) -> list[_Entry]:
+    """The functions one export statement exports, as `_exported_values` and
+    `_exported_name_node` find them. The commonest, `export [async] function f(`,
+    spelled so in a file without errors (`word` is b"" otherwise), needs one look at
+    the declaration's type (an overload `export function f(): T;` is no function),
+    its name read from the bytes."""
+    if word in (b"function", b"async") and statement.start_byte == at:
+        spelled = _FUNCTION_AFTER_EXPORT.match(source.content, at + 6)
+        if spelled is not None:
+            # The keyword, then the declaration: nothing between but whitespace.
+            declaration = statement.child(1)
+            if declaration is not None and declaration.type in FUNCTION_DECLARATIONS:
+                start, end = spelled.span(1)
+                # Rows count line feeds, as tree-sitter's points do.
+                row = statement.start_point.row + source.content.count(b"\n", at, start)
+                name = spelled.group(1).decode()
+                return [(start, end, row, name, name)]
+    out = []
+    for name, value in _exported_values(statement, word, source):
+        node = _exported_name_node(name, value, source)
+        if node is not None:
+            row = node.start_point.row
+            out.append((node.start_byte, node.end_byte, row, text(node), name))
+    return out
+
+
 def exported_functions(source: SourceFile) -> list[ExportedFunction]:
     """Every function the module exports, once each, with every name it goes by
     (`export { send, send as notify }` is one function known as send and notify)."""
     found: dict[int, ExportedFunction] = {}
-    for statement, word in _export_statements(source):
-        for name, value in _exported_values(statement, word, source):
-            node = _exported_name_node(name, value, source)
-            if node is None:
-                continue
-            entry = found.setdefault(node.start_byte, ExportedFunction(node))
-            entry.names.add(text(node))
+    for statement, word, at in _export_statements(source):
+        for start, end, row, own, name in _statement_functions(statement, word, at, source):
+            entry = found.get(start)
+            if entry is None:
+                entry = found[start] = ExportedFunction(start, end, row, own, {own})
             if name not in ("default", "*"):
                 entry.names.add(name)
-    return sorted(found.values(), key=lambda f: f.node.start_byte)
+    return sorted(found.values(), key=lambda f: f.start)
 
 
 # One exported function as collected: [names it goes by (sorted), its own name,
@@ -197,33 +241,50 @@ def _is_declaration_file(name: str) -> bool:
 
 
 def _describe(source: SourceFile) -> list[Collected]:
+    """What `collect` keeps of each exported function: positions as
+    `source.location` gives them, computed from the name's bytes (a name is one line;
+    columns count code points)."""
     out: list[Collected] = []
+    content = source.content
+    ascii_only = source.is_ascii
     for function in exported_functions(source):
-        node = function.node
-        if source.is_ascii:
-            # A name is one line, and in an ASCII file a column is a byte column:
-            # `source.location` without the end point (as it computes it).
-            line, column = node.start_point
-            span = [line + 1, column + 1, line + 1, column + 1 + node.end_byte - node.start_byte]
+        start, end, row = function.start, function.end, function.row
+        line_start = content.rfind(b"\n", 0, start) + 1
+        if ascii_only:
+            column = start - line_start + 1
+            end_column = column + end - start
         else:
-            location = source.location(node)
-            span = [location.line, location.column, location.end_line, location.end_column]
+            column = _column(content[line_start:start])
+            end_column = _column(content[line_start:end])
+        line_end = content.find(b"\n", start)
+        line = content[line_start : line_end if line_end != -1 else len(content)]
         out.append(
             [
                 sorted(function.names),
-                text(node),
-                span,
+                function.name,
+                [row + 1, column, row + 1, end_column],
                 # Facts are cached as they are: a key on the line must not be.
-                redact_secrets(source.line_text_at(node.start_byte).strip()),
+                redact_secrets(line.rstrip(b"\r\n").decode("utf-8", errors="replace").strip()),
             ]
         )
     return out
 
 
+def _column(prefix: bytes) -> int:
+    """1-based column after `prefix`, the bytes of a line before a point (as
+    `SourceFile._column_at` counts it)."""
+    if prefix.isascii():
+        return len(prefix) + 1
+    return len(prefix.decode("utf-8", errors="replace")) + 1
+
+
 def collect(source: SourceFile, ctx: CollectContext) -> list[Collected] | None:
     """The file's exported functions, when the rule looks at this file."""
-    globs = ctx.list_option("files")
-    if not any(glob_match(path, globs) for path in ctx.project_paths(source)):
+    matches = glob_matcher(ctx.list_option("files"))
+    for path in ctx.project_paths(source):
+        if matches(path):
+            break
+    else:
         return None
     if _is_declaration_file(source.rel_path.rpartition("/")[2]):
         return None
@@ -253,9 +314,9 @@ def check_project(project: Project, ctx: ProjectContext) -> None:
     if document is None:
         return
     mentioned = set(_IDENTIFIER.findall(document.text))
-    globs = ctx.list_option("files")
+    matches = glob_matcher(ctx.list_option("files"))
     for path in project.source_files:
-        if not glob_match(project.relative(path), globs):
+        if not matches(project.relative(path)):
             continue
         for names, name, span, line_text in _functions_of(project, path, ctx.rule.id):
             if mentioned.intersection(cast(list[str], names)):
