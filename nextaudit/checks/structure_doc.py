@@ -293,12 +293,8 @@ def collect(source: SourceFile, ctx: CollectContext) -> list[Collected] | None:
     return _describe(source)
 
 
-def _functions_of(project: Project, path: Path, rule_id: str) -> list[Collected]:
-    found = project.collected(rule_id, path)
-    if found is not NOT_COLLECTED:
-        # None: the collector saw the file outside every root's `files` globs, and
-        # the caller only asks about files inside them. Never for this root, then.
-        return cast(list[Collected], found or [])
+def _parsed_functions(project: Project, path: Path) -> list[Collected]:
+    """`collect`'s list for a file the run analysed without the collector."""
     if _is_declaration_file(path.name):
         return []
     raw = project.source_bytes(path)
@@ -315,10 +311,22 @@ def check_project(project: Project, ctx: ProjectContext) -> None:
         return
     mentioned = set(_IDENTIFIER.findall(document.text))
     matches = glob_matcher(ctx.list_option("files"))
+    rule_id = ctx.rule.id
     for path in project.source_files:
+        found = project.collected(rule_id, path)
+        # Asked first, as it settles most files without a path relative to the root:
+        # None, the collector saw the file outside every scanned root's `files` globs
+        # (this root's among them); [], no exported function.
+        if found is not NOT_COLLECTED and not found:
+            continue
         if not matches(project.relative(path)):
             continue
-        for names, name, span, line_text in _functions_of(project, path, ctx.rule.id):
+        functions = (
+            cast(list[Collected], found)
+            if found is not NOT_COLLECTED
+            else _parsed_functions(project, path)
+        )
+        for names, name, span, line_text in functions:
             if mentioned.intersection(cast(list[str], names)):
                 continue
             ctx.report_at(
