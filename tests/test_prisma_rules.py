@@ -389,3 +389,41 @@ def test_prisma_calls_in_spans(
     assert [call.operation for call in found] == operations
     every = prisma_calls(source)
     assert all(call in every for call in found)
+
+
+def _prisma_fixture_sources() -> list[SourceFile]:
+    from conftest import FIXTURES
+
+    from nextaudit.discovery import discover
+
+    return [
+        SourceFile.from_bytes(path.as_posix(), path.name, path.read_bytes())
+        for root in sorted(p for p in FIXTURES.iterdir() if p.is_dir() and "prisma" in p.name)
+        for path in discover([root], root).files
+    ]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_prisma_calls_where_keeps_what_keep_accepts_of_prisma_calls(
+    enabled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`prisma_calls_where` asks `keep` before reading the client: the same calls as
+    filtering `prisma_calls` afterwards, for the unbounded-findMany test and others."""
+    from nextaudit.analysis.prisma import prisma_calls_where
+    from nextaudit.checks.prisma_unbounded_findmany import _unbounded
+
+    monkeypatch.setattr(prefilter, "ENABLED", enabled)
+    keeps = [_unbounded, lambda call: True, lambda call: call.start_byte % 2 == 0]
+    checked = 0
+    for source in [
+        *_prisma_fixture_sources(),
+        SourceFile.from_bytes("/v/a.ts", "a.ts", SPANNED.encode()),
+    ]:
+        for operations in (OPERATIONS, frozenset({"findMany"}), frozenset({"$queryRaw", "count"})):
+            for clients in (DEFAULT_CLIENTS, ("db",), ()):
+                every = prisma_calls(source, clients, operations)
+                for keep in keeps:
+                    kept = prisma_calls_where(source, keep, clients, operations)
+                    assert kept == [found for found in every if keep(found.call)]
+                    checked += len(kept)
+    assert checked

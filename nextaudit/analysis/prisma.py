@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Protocol, cast
 
@@ -299,7 +299,29 @@ def _find_prisma_calls(
     return found
 
 
-def _calls_named(operation_names: list[ts.Node], clients: Collection[str]) -> list[PrismaCall]:
+def prisma_calls_where(
+    source: SourceFile,
+    keep: Callable[[ts.Node], bool],
+    clients: Collection[str] = DEFAULT_CLIENTS,
+    operations: frozenset[str] = OPERATIONS,
+) -> list[PrismaCall]:
+    """The calls of `prisma_calls` whose call node `keep` accepts, in source order.
+    `keep` is asked before the receiver is read for a client and a model: a rule that
+    reports few calls (a `findMany` without `take`) spares that reading for the rest.
+    Not memoised (`keep` is the caller's)."""
+    names = tuple(clients)
+    if not prefilter.ENABLED:
+        return [found for found in prisma_calls(source, names, operations) if keep(found.call)]
+    found = _calls_named(_operation_names(source, operations), names, keep)
+    found.sort(key=lambda found_call: (found_call.call.start_byte, found_call.call.end_byte))
+    return found
+
+
+def _calls_named(
+    operation_names: list[ts.Node],
+    clients: Collection[str],
+    keep: Callable[[ts.Node], bool] | None = None,
+) -> list[PrismaCall]:
     """The Prisma calls whose operation is one of `operation_names` (property names).
     Two or three steps up from each: `.parent` in C, not `parent_of`, whose first
     climb from a node records the whole path from the root (worth it only for
@@ -318,7 +340,9 @@ def _calls_named(operation_names: list[ts.Node], clients: Collection[str]) -> li
             or call.child_by_field_name("function") != callee
         ):
             call = _call_of(callee)
-        found_call = _member_call(call, callee, clients) if call is not None else None
+        if call is None or (keep is not None and not keep(call)):
+            continue
+        found_call = _member_call(call, callee, clients)
         if found_call is not None:
             found.append(found_call)
     return found

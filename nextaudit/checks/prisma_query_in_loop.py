@@ -34,7 +34,6 @@ from nextaudit.analysis.flow import ITERATION_METHODS, LOOP_TYPES, Iteration, it
 from nextaudit.analysis.prisma import (
     PrismaCall,
     is_transaction_call,
-    lacks_prisma_calls,
     prisma_call_clauses,
     prisma_callee,
     prisma_calls,
@@ -372,17 +371,21 @@ def _repeated_spans(source: SourceFile) -> list[tuple[int, int]]:
 def needs(options: Mapping[str, object]) -> prefilter.Needs:
     """A Prisma call through a client of the options, and a loop keyword or an
     iteration method's name (module docstring): the engine skips other files."""
-    clients = [str(name) for name in cast(list[object], options["clients"])]
+    return _needs(tuple(str(name) for name in cast(list[object], options["clients"])))
+
+
+@functools.lru_cache(maxsize=64)
+def _needs(clients: tuple[str, ...]) -> prefilter.Needs:
+    """Built once per option value: the check asks it of every file it is handed."""
     return prefilter.needs(*prisma_call_clauses(clients), prefilter.has_match(_ITERATION_WORDS))
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
     clients = ctx.list_option("clients")
-    # No client or no operation spelled in the bytes: no Prisma call (module docstring).
-    if lacks_prisma_calls(source, clients):
-        return
-    # No loop keyword and no iteration method's name: nothing repeats (module docstring).
-    if prefilter.lacks_match(source, _ITERATION_WORDS):
+    # No client or no operation spelled in the bytes: no Prisma call; no loop keyword
+    # and no iteration method's name: nothing repeats (module docstring). Asked as the
+    # engine asks it, from the file's one scan.
+    if not _needs(tuple(clients)).met_by(source):
         return
     if prefilter.ENABLED:
         # Only the calls in loop bodies and iteration calls' arguments can repeat: the

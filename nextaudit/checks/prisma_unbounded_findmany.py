@@ -7,6 +7,7 @@ has none and is skipped unparsed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import cast
 
@@ -14,10 +15,8 @@ import tree_sitter as ts
 
 from nextaudit.analysis import prefilter
 from nextaudit.analysis.prisma import (
-    PrismaCall,
-    lacks_prisma_calls,
     prisma_call_clauses,
-    prisma_calls,
+    prisma_calls_where,
 )
 from nextaudit.analysis.syntax import call_arguments, string_value, text, unwrap
 from nextaudit.context import RuleContext
@@ -103,11 +102,11 @@ def _where_selects_listed_ids(entry: ts.Node) -> bool:
     return name == "where" and value is not None and _selects_listed_ids(value)
 
 
-def _unbounded(found: PrismaCall) -> bool:
-    arguments = found.call.child_by_field_name("arguments")
+def _unbounded(call: ts.Node) -> bool:
+    arguments = call.child_by_field_name("arguments")
     if arguments is None or arguments.type != "arguments":
         return False  # a tagged template: not a real findMany call
-    args = call_arguments(found.call)
+    args = call_arguments(call)
     if not args:
         return True
     first = unwrap(args[0])
@@ -119,18 +118,24 @@ def _unbounded(found: PrismaCall) -> bool:
 def needs(options: Mapping[str, object]) -> prefilter.Needs:
     """`findMany` and a client of the options in the bytes: the engine skips other
     files."""
-    clients = [str(name) for name in cast(list[object], options["clients"])]
+    return _needs(tuple(str(name) for name in cast(list[object], options["clients"])))
+
+
+@functools.lru_cache(maxsize=64)
+def _needs(clients: tuple[str, ...]) -> prefilter.Needs:
+    """Built once per option value: the check asks it of every file it is handed."""
     return prefilter.needs(*prisma_call_clauses(clients, _OPERATIONS))
 
 
 def check(source: SourceFile, ctx: RuleContext) -> None:
     clients = ctx.list_option("clients")
     # No `findMany` or no client spelled in the bytes: no such call (module docstring).
-    if lacks_prisma_calls(source, clients, _OPERATIONS):
+    # (`lacks_prisma_calls` as the engine asks it, from the file's one scan.)
+    if not _needs(tuple(clients)).met_by(source):
         return
     # Only `findMany` calls: prisma-query-in-loop looks only inside loops, so no other
     # rule usually asks for every operation first, and asking for all of them would
-    # look up every `create`, `update`, `count`... of the file in the tree.
-    for found in prisma_calls(source, clients, _OPERATIONS):
-        if _unbounded(found):
-            ctx.report(found.call, query=f"{found.client}.{found.model}.findMany")
+    # look up every `create`, `update`, `count`... of the file in the tree. Most have
+    # a `take`: whether a call is bounded is asked before its client is read.
+    for found in prisma_calls_where(source, _unbounded, clients, _OPERATIONS):
+        ctx.report(found.call, query=f"{found.client}.{found.model}.findMany")
