@@ -134,13 +134,13 @@ class CollectContext(_Options):
     ) -> None:
         super().__init__(rule, severity, options)
         self.roots = roots  # absolute POSIX paths of the scanned roots
+        self._prefixes = [root.rstrip("/") + "/" for root in roots]
 
     def project_paths(self, source: SourceFile) -> list[str]:
         """The file's path relative to each scanned root that holds it (what the
         project check will match its globs against)."""
         out = []
-        for root in self.roots:
-            prefix = root.rstrip("/") + "/"
+        for prefix in self._prefixes:
             if source.path.startswith(prefix):
                 out.append(source.path[len(prefix) :])
         return out

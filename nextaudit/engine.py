@@ -16,7 +16,7 @@ import tree_sitter as ts
 from nextaudit.analysis.syntax import bind_tree
 from nextaudit.context import CollectContext, RuleContext
 from nextaudit.findings import Finding, Notice, Severity, sort_findings
-from nextaudit.registry import FileCheck, Registry, Rule, default_registry
+from nextaudit.registry import FactCollector, FileCheck, Registry, Rule, default_registry
 from nextaudit.source import SourceFile
 from nextaudit.suppressions import Suppression, source_suppressions
 
@@ -190,16 +190,40 @@ def _collect_facts(
     verbose: bool,
     result: FileResult,
 ) -> None:
+    if not collect.settings:
+        return
+    for rule_id, collector, ctx in _bound_collectors(collect, registry):
+        try:
+            result.facts[rule_id] = collector(source, ctx)
+        except Exception as exc:  # the project rule parses the file itself instead
+            result.notices.append(_crash_notice(source.path, rule_id, exc, verbose))
+
+
+# Collectors and their contexts, looked up once per plan (a context holds nothing of a
+# file); keyed by id() like _BOUND, the plan kept in the value.
+_BOUND_COLLECTORS: dict[
+    int, tuple[CollectPlan, Registry, list[tuple[str, FactCollector, CollectContext]]]
+] = {}
+
+
+def _bound_collectors(
+    collect: CollectPlan, registry: Registry
+) -> list[tuple[str, FactCollector, CollectContext]]:
+    found = _BOUND_COLLECTORS.get(id(collect))
+    if found is not None and found[0] is collect and found[1] is registry:
+        return found[2]
+    bound = []
     for setting in collect.settings:
         collector = registry.fact_collector(setting.rule_id)
-        if collector is None:
-            continue
-        rule = registry[setting.rule_id]
-        ctx = CollectContext(rule, setting.severity, setting.options_map, collect.roots)
-        try:
-            result.facts[rule.id] = collector(source, ctx)
-        except Exception as exc:  # the project rule parses the file itself instead
-            result.notices.append(_crash_notice(source.path, rule.id, exc, verbose))
+        if collector is not None:
+            rule = registry[setting.rule_id]
+            options = MappingProxyType(setting.options_map)
+            ctx = CollectContext(rule, setting.severity, options, collect.roots)
+            bound.append((rule.id, collector, ctx))
+    if len(_BOUND_COLLECTORS) >= _MAX_BOUND:
+        _BOUND_COLLECTORS.clear()
+    _BOUND_COLLECTORS[id(collect)] = (collect, registry, bound)
+    return bound
 
 
 def _redact(text: str) -> str:
