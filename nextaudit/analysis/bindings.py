@@ -43,13 +43,17 @@ def identifiers_named(
     A query walks every node of the tree it runs on; a name is rare in a file's bytes,
     and the node at each occurrence is found in O(depth), in C. (The file's bytes are
     its decoded text encoded again, so a name's text and bytes always match.) The empty
-    name of a missing node has no bytes to search: then every node is visited.
+    name of a missing node has no bytes to search: then every node is visited, and as
+    the query, the MISSING nodes that error recovery inserts are not captured (a name
+    of no bytes is only ever one of those).
     """
     needle = name.encode("utf-8")
     root = source.root
     node = within if within is not None else root
     if not needle:
-        return [n for n in _descendants_of_types(node, types) if text(n) == name]
+        return [
+            n for n in _descendants_of_types(node, types) if not n.is_missing and text(n) == name
+        ]
     content = source.content
     end = node.end_byte
     size = len(needle)
@@ -232,8 +236,13 @@ def is_shadowed(
     about many references in the same scopes pass one `declares` dict for them all:
     each scope is then searched once per name."""
     current = parent_of(node)
-    while current is not None and current != stop and current.type != "program":
-        if declares is None:
+    while current is not None and current != stop:
+        kind = current.type
+        if kind == "program":
+            break
+        if kind not in _SCOPE_TYPES:
+            pass  # `scope_declares` is False for it: no call, no cache entry
+        elif declares is None:
             if scope_declares(current, name):
                 return True
         else:
@@ -248,20 +257,43 @@ def is_shadowed(
 
 
 _BLOCK_SCOPES = frozenset({"statement_block", "class_static_block", "switch_body", "program"})
+# The node types `scope_declares` can answer True for: the others are passed over
+# without a call (most ancestors are expressions and statements).
+_SCOPE_TYPES = FUNCTION_TYPES | {
+    "statement_block",
+    "class_static_block",
+    "switch_body",
+    "for_in_statement",
+    "for_statement",
+    "catch_clause",
+}
+_STATEMENT_SCOPES = frozenset({"statement_block", "class_static_block", "switch_body"})
 
 
 def declaring_scope(node: ts.Node, name: str) -> ts.Node | None:
     """The nearest scope around `node` (a function, block, loop, catch clause or the
     program) that declares `name`; None when `name` is not declared in the file (a
     global or an import binding)."""
+    return _declaration(node, name)[0]
+
+
+def _declaration(node: ts.Node, name: str) -> tuple[ts.Node | None, ts.Node | None]:
+    """(`declaring_scope`, and for a block scope the node that declares `name` there,
+    as `declared_in_statements` finds it): `const_value` then need not search the
+    block's statements again."""
     current = parent_of(node)
     while current is not None:
-        if current.type == "program":
-            return current if declared_in_statements(current, name) is not None else None
-        if scope_declares(current, name):
-            return current
+        kind = current.type
+        if kind == "program" or kind in _STATEMENT_SCOPES:
+            bound = declared_in_statements(current, name)
+            if bound is not None:
+                return current, bound
+            if kind == "program":
+                return None, None
+        elif kind in _SCOPE_TYPES and scope_declares(current, name):
+            return current, None
         current = parent_of(current)
-    return None
+    return None, None
 
 
 def const_value(node: ts.Node, name: str) -> ts.Node | None:
@@ -269,10 +301,9 @@ def const_value(node: ts.Node, name: str) -> ts.Node | None:
     (`const name = <value>`), when it is declared with a plain identifier in an
     enclosing block or at the top of the module; None for parameters, `let`/`var`
     (they may be reassigned), destructuring, imports and globals."""
-    scope = declaring_scope(node, name)
+    scope, bound = _declaration(node, name)
     if scope is None or scope.type not in _BLOCK_SCOPES:
         return None
-    bound = declared_in_statements(scope, name)
     declarator = bound.parent if bound is not None else None
     if declarator is None or declarator.type != "variable_declarator":
         return None
