@@ -217,6 +217,7 @@ class _Plan:
     sensitive: tuple[UserPattern, ...]
     ignored: tuple[UserPattern, ...]
     default_sensitive: bool  # `sensitive` is `[DEFAULT_SENSITIVE]` (the byte filter knows it)
+    called: prefilter.Needs  # a logger's name (`needs`), asked again by the check
 
 
 def _as_key(value: object) -> tuple[object, ...]:
@@ -262,11 +263,13 @@ def _planned(
     sensitive_defaults: tuple[object, ...],
     ignored_defaults: tuple[object, ...],
 ) -> _Plan:
+    named = [name for name in loggers if name]
     return _Plan(
-        [name for name in loggers if name],
+        named,
         _compiled(sensitive, sensitive_defaults),
         _compiled(ignored, ignored_defaults),
         list(sensitive) == [DEFAULT_SENSITIVE],
+        prefilter.needs(prefilter.has_match(_receiver_names(tuple(named)))),
     )
 
 
@@ -839,21 +842,29 @@ def _receiver_names(loggers: tuple[str, ...]) -> re.Pattern[bytes]:
 def _may_log_sensitive_data(source: SourceFile, plan: _Plan) -> bool:
     """False only when no call of the file can be reported (see the module docstring).
     Every question but the last is answered by the prefilter's one scan of the file."""
-    if prefilter.lacks_match(source, _receiver_names(tuple(plan.loggers))):
+    # Each question as a `Needs` built once (`met_by` is `not lacks...`: the same
+    # answers from the same scan, without building the question's key per file).
+    if not plan.called.met_by(source):
         return False
     if source.is_route_file or not plan.default_sensitive:
         return True
-    if not prefilter.lacks(source, *_OBJECT_NEEDLES):
+    if _SHOWS_OBJECT.met_by(source):
         return True
-    if not prefilter.lacks_match(source, _SENSITIVE_BYTES):
+    if _SHOWS_SENSITIVE.met_by(source):
         return True
-    if not prefilter.lacks(source, *FOLDS_TO_ASCII):
+    if _SHOWS_FOLDS.met_by(source):
         return True
-    if prefilter.lacks(source, b"\\"):
+    if not _SHOWS_BACKSLASH.met_by(source):
         return False
     # A string key or entry name may be escaped (`{ "\x74oken": t }`, `"to\ken"`).
     read = prefilter.unescaped(source)
     return read is None or _shows_logged_data(read)
+
+
+_SHOWS_OBJECT = prefilter.needs(prefilter.has(*_OBJECT_NEEDLES))
+_SHOWS_SENSITIVE = prefilter.needs(prefilter.has_match(_SENSITIVE_BYTES))
+_SHOWS_FOLDS = prefilter.needs(prefilter.has(*FOLDS_TO_ASCII))
+_SHOWS_BACKSLASH = prefilter.needs(prefilter.has(b"\\"))
 
 
 def _shows_logged_data(content: bytes) -> bool:
