@@ -229,3 +229,43 @@ def test_filters_off_never_ask_the_scanner(monkeypatch: pytest.MonkeyPatch) -> N
     assert prefilter.lacks_text(source, b"x") is False
     assert prefilter.lacks_match(source, re.compile(rb"x")) is False
     assert prefilter.SCANNER.indexes == {}
+
+
+def _in_scan(source: SourceFile, needle: bytes) -> bool:
+    """Whether `needle`'s question was answered from the file's scan."""
+    scanned = source._memo[prefilter._FOUND]
+    index = prefilter.SCANNER.indexes[("in", (needle,))]
+    return scanned is not None and 0 < index < scanned[0]  # type: ignore[index]
+
+
+def test_a_question_learnt_late_is_in_the_next_file_s_scan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _fresh_scanner(monkeypatch)
+    for _ in range(5):
+        prefilter.lacks(_source(b"a"), b"a")
+    sixth = _source(b"late")
+    prefilter.lacks(sixth, b"a")  # the file's scan
+    assert prefilter.lacks(sixth, b"late") is False
+    assert not _in_scan(sixth, b"late")  # first asked after this file's scan
+    seventh = _source(b"late")
+    assert prefilter.lacks(seventh, b"late") is False
+    assert _in_scan(seventh, b"late")
+
+
+def test_after_the_eager_rebuilds_the_set_grows_at_doubling_file_counts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _fresh_scanner(monkeypatch)
+    monkeypatch.setattr(prefilter.SCANNER, "EAGER_REBUILDS", 0)
+    for _ in range(5):
+        prefilter.lacks(_source(b"a"), b"a")
+    sixth = _source(b"late")
+    prefilter.lacks(sixth, b"a")  # the 6th scan
+    prefilter.lacks(sixth, b"late")  # learnt after it
+    answered = []
+    for _ in range(3):  # scans 7, 8, 9
+        source = _source(b"late")
+        assert prefilter.lacks(source, b"late") is False
+        answered.append(_in_scan(source, b"late"))
+    assert answered == [False, True, True]  # rebuilt at the 8th scan

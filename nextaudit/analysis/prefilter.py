@@ -52,14 +52,18 @@ class NeedleScanner:
     the rules' time). An RE2 Set finds which of all the patterns occur in one pass at
     DFA speed. The needles are learnt as the filters ask them: a question first asked
     after a file was scanned is answered directly for that file, and the set is
-    rebuilt with it before a later file (at doubling file counts, so a run rebuilds
-    it a dozen times at most). Answers never differ from the direct ones; only a
-    pattern RE2 reads exactly as Python's `re` does is put in the set (see
-    `_as_re2`), and a scan that did not reach the end of the bytes (RE2 out of
-    memory) answers nothing.
+    rebuilt with it before the next file (see EAGER_REBUILDS). Answers never differ
+    from the direct ones; only a pattern RE2 reads exactly as Python's `re` does is
+    put in the set (see `_as_re2`), and a scan that did not reach the end of the bytes
+    (RE2 out of memory) answers nothing.
     """
 
     MAX_PATTERNS = 256  # needles built from file contents must not grow it forever
+    # A new question is put in the set before the next file for the first rebuilds
+    # (the rules' questions are a fixed few dozen, some first asked by the first route
+    # file, say: answering them directly meanwhile can cost a regex search per file);
+    # after these, only at doubling file counts (2-4 ms a rebuild).
+    EAGER_REBUILDS = 32
     _END = rb"\z"  # matches at the end of every text: the scan reached it
 
     def __init__(self) -> None:
@@ -68,6 +72,7 @@ class NeedleScanner:
         self._set: re2.Set | None = None
         self._in_set = 0  # patterns[:_in_set] are in _set
         self._scans = 0
+        self._rebuilds = 0
 
     def add(self, key: Hashable, pattern: bytes | None) -> int:
         """The index of a new question (-1: answer it directly, always)."""
@@ -82,7 +87,9 @@ class NeedleScanner:
         """(how many patterns were looked for, the indexes of those found), or None
         when the scan cannot be trusted."""
         self._scans += 1
-        if len(self.patterns) > self._in_set and self._scans & (self._scans - 1) == 0:
+        if len(self.patterns) > self._in_set and (
+            self._rebuilds < self.EAGER_REBUILDS or self._scans & (self._scans - 1) == 0
+        ):
             self._rebuild()
         if self._set is None:
             return None
@@ -97,6 +104,7 @@ class NeedleScanner:
             built.Add(pattern)
         built.Compile()
         self._set, self._in_set = built, len(self.patterns)
+        self._rebuilds += 1
 
 
 def _options() -> re2.Options:
