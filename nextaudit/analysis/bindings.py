@@ -240,7 +240,7 @@ def is_shadowed(
         kind = current.type
         if kind == "program":
             break
-        if kind not in _SCOPE_TYPES:
+        if kind not in DECLARING_SCOPES:
             pass  # `scope_declares` is False for it: no call, no cache entry
         elif declares is None:
             if scope_declares(current, name):
@@ -257,9 +257,10 @@ def is_shadowed(
 
 
 _BLOCK_SCOPES = frozenset({"statement_block", "class_static_block", "switch_body", "program"})
-# The node types `scope_declares` can answer True for: the others are passed over
-# without a call (most ancestors are expressions and statements).
-_SCOPE_TYPES = FUNCTION_TYPES | {
+# The node types `scope_declares` can answer True for (it answers False for any other
+# node): the others are passed over without a call (most ancestors are expressions
+# and statements).
+DECLARING_SCOPES = FUNCTION_TYPES | {
     "statement_block",
     "class_static_block",
     "switch_body",
@@ -290,7 +291,7 @@ def _declaration(node: ts.Node, name: str) -> tuple[ts.Node | None, ts.Node | No
                 return current, bound
             if kind == "program":
                 return None, None
-        elif kind in _SCOPE_TYPES and scope_declares(current, name):
+        elif kind in DECLARING_SCOPES and scope_declares(current, name):
             return current, None
         current = parent_of(current)
     return None, None

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import tree_sitter as ts
 
 from nextaudit.analysis.bindings import (
+    DECLARING_SCOPES,
     NAME_BYTES,
     declared_in_statements,
     identifiers_named,
@@ -125,18 +126,8 @@ class ValueFlow:
         return node in set(self.expressions)
 
 
-# Scopes `scope_declares` can answer True for (and the program).
-_SCOPE_TYPES = FUNCTION_TYPES | {
-    "statement_block",
-    "class_static_block",
-    "switch_body",
-    "for_in_statement",
-    "for_statement",
-    "catch_clause",
-    "program",
-}
-# Scopes `scope_declares` can answer True for (it answers False for any other node).
-_DECLARING_SCOPES = _SCOPE_TYPES - {"program"}
+# Scopes `scope_declares` can answer True for, and the program.
+_SCOPE_TYPES = DECLARING_SCOPES | {"program"}
 _DIRECT_STEPS = 8
 # Parents of an identifier that only use the name: it declares nothing there.
 _USING_PARENTS = frozenset(
@@ -344,7 +335,7 @@ def _declaring_scope(binding: ts.Node, name: str, limit: ts.Node) -> ts.Node:
         # parameters): it is not asked.
         if current == limit:
             break
-        if current.type in _DECLARING_SCOPES and scope_declares(current, name):
+        if current.type in DECLARING_SCOPES and scope_declares(current, name):
             return current
         steps += 1
         current = current.parent if steps < _DIRECT_STEPS else parent_of(current)
