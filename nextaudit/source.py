@@ -346,7 +346,7 @@ class SourceFile:
         """1-based column in Unicode code points for a 0-based row and byte column."""
         if self.is_ascii:  # most files: no need for the table of line starts
             return byte_column + 1
-        return self._column_at(self.line_starts[row] + byte_column, byte_column)
+        return self.column_at(self.line_starts[row] + byte_column, byte_column)
 
     def location(self, node: ts.Node) -> Location:
         # A point's column is in bytes, so the line starts at offset - column: no
@@ -354,12 +354,14 @@ class SourceFile:
         start, end = node.start_point, node.end_point
         return Location(
             start.row + 1,
-            self._column_at(node.start_byte, start.column),
+            self.column_at(node.start_byte, start.column),
             end.row + 1,
-            self._column_at(node.end_byte, end.column),
+            self.column_at(node.end_byte, end.column),
         )
 
-    def _column_at(self, offset: int, byte_column: int) -> int:
+    def column_at(self, offset: int, byte_column: int) -> int:
+        """1-based column in code points of byte `offset`, `byte_column` bytes into
+        its line (no table of line starts needed)."""
         if self.is_ascii:
             return byte_column + 1
         prefix = self.content[offset - byte_column : offset]

@@ -246,36 +246,21 @@ def _describe(source: SourceFile) -> list[Collected]:
     columns count code points)."""
     out: list[Collected] = []
     content = source.content
-    ascii_only = source.is_ascii
     for function in exported_functions(source):
         start, end, row = function.start, function.end, function.row
         line_start = content.rfind(b"\n", 0, start) + 1
-        if ascii_only:
-            column = start - line_start + 1
-            end_column = column + end - start
-        else:
-            column = _column(content[line_start:start])
-            end_column = _column(content[line_start:end])
-        line_end = content.find(b"\n", start)
-        line = content[line_start : line_end if line_end != -1 else len(content)]
+        column = source.column_at(start, start - line_start)
+        end_column = source.column_at(end, end - line_start)
         out.append(
             [
                 sorted(function.names),
                 function.name,
                 [row + 1, column, row + 1, end_column],
                 # Facts are cached as they are: a key on the line must not be.
-                redact_secrets(line.rstrip(b"\r\n").decode("utf-8", errors="replace").strip()),
+                redact_secrets(source.line_text_at(start).strip()),
             ]
         )
     return out
-
-
-def _column(prefix: bytes) -> int:
-    """1-based column after `prefix`, the bytes of a line before a point (as
-    `SourceFile._column_at` counts it)."""
-    if prefix.isascii():
-        return len(prefix) + 1
-    return len(prefix.decode("utf-8", errors="replace")) + 1
 
 
 def collect(source: SourceFile, ctx: CollectContext) -> list[Collected] | None:
