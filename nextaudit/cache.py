@@ -1,15 +1,26 @@
 """The result cache: `.nextaudit_cache/` at the project root.
 
-An entry holds one file's findings, notices, suppressions and the facts project rules
-collected from it (registry.FactCollector), keyed by a hash of the
-file's bytes, nextaudit's version, the file's project-relative path (roles come from
-it), the effective rules and options for that file (the collecting project rules'
-included), and the few facts outside the file
-that file rules read (the names of the files beside a route file). Entries are JSON,
-never pickle: a cache directory is writable by whoever can write the repository, and
-loading it must never run code. Each entry is written to a temporary file and renamed,
-so concurrent runs never see half an entry; an entry that does not load (corrupt,
-truncated, other version) is ignored and rebuilt.
+A file's entry holds its findings, notices, suppressions and the facts project rules
+collected from it (registry.FactCollector), under a key made of a hash of the file's
+bytes, nextaudit's version, the file's project-relative path (roles come from it), the
+effective rules and options for that file (the collecting project rules' included),
+and the few facts outside the file that file rules read (the names of the files beside
+a route file).
+
+All file entries live in one file, `v3/files.json`, written by the parent process at
+the end of a run: a cold run creates one file instead of one per source (thousands of
+file creations cost more than a tenth of the analysis), and a warm run reads one.
+Beside each entry the index keeps the file's stat stamp (size, modification and change
+times, inode) when its bytes were hashed, as git's index does: a file whose stamp is
+unchanged is not read again. A stamp is only kept for a file last modified more than
+RACY_NS before it was looked at, so that an edit within the file system's timestamp
+granularity cannot leave a stamp unchanged over new bytes.
+
+Entries are JSON, never pickle: a cache directory is writable by whoever can write the
+repository, and loading it must never run code. Files are written to a temporary file
+and renamed, so concurrent runs never see half an index (the last one to finish wins,
+and the other's results are analysed again next time); an index or entry that does not
+load (corrupt, truncated, another version) is ignored and rebuilt.
 """
 
 from __future__ import annotations
@@ -19,7 +30,8 @@ import hashlib
 import itertools
 import json
 import os
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -28,24 +40,44 @@ from nextaudit.findings import Finding, Location, Notice, Severity
 from nextaudit.suppressions import Suppression
 
 CACHE_DIR_NAME = ".nextaudit_cache"
-FORMAT = 2  # 2: entries hold the facts project rules collected per file
+# 2: entries hold the facts project rules collected per file; 3: one index of file
+# entries with stat stamps, no file per entry.
+FORMAT = 3
 _GITIGNORE = "# Automatically created by nextaudit.\n*\n"
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by nextaudit.\n"
 )
+# A stamp is trusted only for files last modified this long before they were looked
+# at: two seconds covers the coarsest timestamps in use (FAT), and a file edited that
+# recently is simply hashed again next time.
+RACY_NS = 2_000_000_000
+
+# (size, mtime_ns, ctime_ns, inode): what changes when a file's bytes may have.
+Stamp = tuple[int, int, int, int]
+
+
+def stamp_of(stat: os.stat_result, now_ns: int) -> Stamp | None:
+    """The file's stamp, or None when it changed too recently to be trusted."""
+    if stat.st_mtime_ns > now_ns - RACY_NS or stat.st_ctime_ns > now_ns - RACY_NS:
+        return None
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+
+
+def blob_digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
 
 
 def settings_digest(settings: Sequence[object]) -> str:
     return hashlib.sha256(repr(tuple(settings)).encode("utf-8")).hexdigest()
 
 
-def entry_key(raw: bytes, rel_path: str, settings_hash: str, context: str) -> str:
+def entry_key(blob: str, rel_path: str, settings_hash: str, context: str) -> str:
+    """`blob`: the digest of the file's bytes (blob_digest)."""
     digest = hashlib.sha256()
-    for part in (__version__, str(FORMAT), rel_path, settings_hash, context):
+    for part in (__version__, str(FORMAT), rel_path, settings_hash, context, blob):
         digest.update(part.encode("utf-8", errors="surrogateescape"))
         digest.update(b"\0")
-    digest.update(raw)
     return digest.hexdigest()
 
 
@@ -126,107 +158,109 @@ class ProjectCache:
         self.cache.write_entry(self._entry_path(key), document)
 
 
-# Folders this process created or found (each run writes thousands of entries into
-# 256 shards: one makedirs per shard, not per entry), and a counter for the names of
-# temporary files (pid + counter is unique; O_EXCL guards against a leftover).
+# Folders this process created or found, and a counter for the names of temporary
+# files (pid + counter is unique; O_EXCL guards against a leftover).
 _READY_FOLDERS: set[str] = set()
 _TEMPORARY_NAMES = itertools.count()
 
 
 Entry = tuple[list[Finding], list[Notice], list[Suppression], dict[str, object]]
+# A file's entry as the index stores it:
+# [blob digest, stamp or null, key, findings, notices, suppressions, facts].
+StoredEntry = list[object]
+
+
+@dataclass(frozen=True)
+class Record:
+    """Where a file's result sits in the cache: its bytes' digest, its stamp when
+    trusted, its key, and the stored entry when the result came from the index."""
+
+    blob: str
+    stamp: Stamp | None
+    key: str
+    stored: StoredEntry | None = None
 
 
 class Cache:
-    """File entries, one JSON file each (written by whichever process analysed the
-    file), plus an index: every entry of the last run in one file, written by the
-    parent at the end of a run, so a warm run reads one file instead of one per
-    source. An entry missing from the index (another run's settings, a file the
-    last run did not see) is read from its own file; a corrupt index is ignored."""
+    """The index of file entries (see the module docstring) and the directory's upkeep.
+    One object per process and directory (engine.cache_for): it keeps the loaded index."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        # Entry paths by string concatenation: a warm run builds one per file.
-        self._entries = os.path.join(os.fspath(directory), f"v{FORMAT}") + os.sep
-        self._index: dict[str, object] | None = None
-        self._index_damaged = False  # an indexed entry did not read: rewrite the index
-
-    def _entry_path(self, key: str) -> str:
-        return f"{self._entries}{key[:2]}{os.sep}{key}.json"
+        self._entries: dict[str, StoredEntry] | None = None
 
     @property
     def index_path(self) -> str:
-        return f"{self._entries}index.json"
+        return os.path.join(os.fspath(self.directory), f"v{FORMAT}", "files.json")
 
-    def index(self) -> dict[str, object]:
-        """The entries of the last run's index, by key (empty when there is none)."""
-        if self._index is None:
-            self._index = {}
+    def entries(self) -> dict[str, StoredEntry]:
+        """The stored entries by file path (empty when there is no readable index)."""
+        if self._entries is None:
+            self._entries = {}
             try:
                 with open(self.index_path, encoding="utf-8") as handle:
                     data = json.load(handle)
                 if isinstance(data, dict) and data.get("version") == __version__:
                     entries = data.get("entries")
                     if isinstance(entries, dict):
-                        self._index = entries
+                        self._entries = entries
             except (OSError, ValueError):
-                pass  # missing or corrupt: entries are read from their own files
-        return self._index
+                pass  # missing or corrupt: every file is analysed again
+        return self._entries
 
-    def index_holds(self, keys: Collection[str]) -> bool:
-        """Whether the index holds exactly these entries, all readable (a warm run
-        that changed nothing then writes nothing)."""
-        return not self._index_damaged and set(keys) == self.index().keys()
+    def known_blob(self, path: str, stamp: Stamp | None) -> str | None:
+        """The digest of the file's bytes when its stamp is the stored one."""
+        stored = self.entries().get(path)
+        if stamp is None or not isinstance(stored, list) or len(stored) != 7:
+            return None
+        known = stored[1]
+        if not isinstance(known, list) or tuple(known) != stamp:
+            return None
+        blob = stored[0]
+        return blob if isinstance(blob, str) else None
 
-    def write_index(self, entries: Mapping[str, object]) -> None:
-        """Replace the index with `entries` (key -> document)."""
-        document = {"version": __version__, "entries": dict(entries)}
-        self.write_entry(self.index_path, document)
-        self._index, self._index_damaged = dict(entries), False
-
-    def get(self, key: str, path: str) -> Entry | None:
-        indexed = self.index().get(key)
-        if indexed is not None:
-            found = _decoded(indexed, path) if isinstance(indexed, dict) else None
-            if found is not None:
-                return found
-            self._index_damaged = True
-        try:
-            with open(self._entry_path(key), encoding="utf-8") as handle:
-                data = json.load(handle)
-            if data.get("key") != key:
-                return None
-        except (OSError, ValueError, AttributeError):
-            return None  # missing, corrupt or from another format: rebuild
-        return _decoded(data, path)
+    def get(self, path: str, key: str) -> tuple[Entry, StoredEntry] | None:
+        """The file's entry under `key`, or None (missing, stale, corrupt)."""
+        stored = self.entries().get(path)
+        if not isinstance(stored, list) or len(stored) != 7 or stored[2] != key:
+            return None
+        found = _decoded(stored, path)
+        return None if found is None else (found, stored)
 
     @staticmethod
-    def document(
+    def stored_entry(
+        record: Record,
         findings: Sequence[Finding],
         notices: Sequence[Notice],
         suppressions: Sequence[Suppression],
         facts: Mapping[str, object] | None = None,
-    ) -> dict[str, object]:
-        """An entry as stored (its key aside)."""
-        return {
-            "findings": [_finding_json(f) for f in findings],
-            "notices": [[n.message, n.kind, n.fatal] for n in notices if not n.fatal],
-            "suppressions": [_suppression_json(s) for s in suppressions],
-            "facts": dict(facts or {}),
-        }
+    ) -> StoredEntry:
+        """The entry to store for a result (the stored one again when it came from it)."""
+        stamp = list(record.stamp) if record.stamp is not None else None
+        if record.stored is not None:
+            if record.stored[1] == stamp:
+                return record.stored
+            return [record.blob, stamp, *record.stored[2:]]
+        return [
+            record.blob,
+            stamp,
+            record.key,
+            [_finding_json(f) for f in findings],
+            [[n.message, n.kind, n.fatal] for n in notices if not n.fatal],
+            [_suppression_json(s) for s in suppressions],
+            dict(facts or {}),
+        ]
 
-    def put(
-        self,
-        key: str,
-        findings: Sequence[Finding],
-        notices: Sequence[Notice],
-        suppressions: Sequence[Suppression],
-        facts: Mapping[str, object] | None = None,
-    ) -> None:
-        document = {"key": key, **self.document(findings, notices, suppressions, facts)}
-        self.write_entry(self._entry_path(key), document)
+    def write_entries(self, entries: Mapping[str, StoredEntry]) -> None:
+        """Replace the index with `entries`, unless it holds exactly these already
+        (a warm run that changed nothing writes nothing)."""
+        if entries == self.entries():
+            return
+        self.write_entry(self.index_path, {"version": __version__, "entries": dict(entries)})
+        self._entries = dict(entries)
 
     def write_entry(self, target: str | Path, document: object) -> None:
-        """Write one entry atomically (a temporary file, then a rename), or not at all."""
+        """Write one file atomically (a temporary file, then a rename), or not at all."""
         text = json.dumps(document, separators=(",", ":"))
         folder = os.path.dirname(target)
         for _attempt in range(2):
@@ -270,15 +304,16 @@ class Cache:
         _READY_FOLDERS.add(directory)
 
 
-def _decoded(data: Mapping[str, object], path: str) -> Entry | None:
-    """An entry's findings, notices, suppressions and facts, or None when it does not
-    read as one (corrupt, another format): then the file is analysed again."""
+def _decoded(stored: StoredEntry, path: str) -> Entry | None:
+    """A stored entry's findings, notices, suppressions and facts, or None when it
+    does not read as one (corrupt, another format): then the file is analysed again."""
+    findings, notices, suppressions, facts = stored[3:]
     try:
         return (
-            [_finding(f, path) for f in cast(list[list[object]], data["findings"])],
-            [_notice(n, path) for n in cast(list[list[object]], data["notices"])],
-            [_suppression(x, path) for x in cast(list[list[object]], data["suppressions"])],
-            dict(cast(dict[str, object], data["facts"])),
+            [_finding(f, path) for f in cast(list[list[object]], findings)],
+            [_notice(n, path) for n in cast(list[list[object]], notices)],
+            [_suppression(x, path) for x in cast(list[list[object]], suppressions)],
+            dict(cast(dict[str, object], facts)),
         )
     except (ValueError, KeyError, TypeError, AttributeError, AssertionError):
         return None

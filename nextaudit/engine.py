@@ -22,7 +22,7 @@ from nextaudit.suppressions import Suppression, source_suppressions
 
 if TYPE_CHECKING:
     from nextaudit.analysis.prefilter import Needs
-    from nextaudit.cache import Cache
+    from nextaudit.cache import Cache, Record, Stamp
 
 SYNTAX_ERROR = "syntax-error"
 
@@ -62,9 +62,9 @@ class FileResult:
     # What project rules' collectors found in this file, by rule id (see
     # registry.FactCollector); a rule is absent when its collector did not run.
     facts: dict[str, object] = field(default_factory=dict)
-    # The result's key in the cache, when it was read from or written to it (the
-    # runner indexes these at the end of a run).
-    cache_key: str = ""
+    # Where the result sits in the cache, when it was read from it or may be stored
+    # in it (the parent writes the index at the end of a run).
+    cache_record: Record | None = None
 
 
 def first_syntax_error(tree: ts.Tree) -> ts.Node | None:
@@ -255,20 +255,25 @@ def read_and_analyze(
     cache_dir: str | None = None,
     settings_hash: str = "",
     collect: CollectPlan = NO_COLLECTING,
+    stamp: Stamp | None = None,
 ) -> FileResult:
     """Read, parse and analyse one file; unreadable or oversized files become notices.
 
     With a cache directory, a file whose bytes, path, settings and context are
-    unchanged since an earlier run is answered from the cache without parsing.
+    unchanged since an earlier run is answered from the cache without parsing; with
+    its `stamp` (cache.stamp_of) unchanged too, without reading it.
     """
-    raw = _read_source(path, max_file_size)
-    if isinstance(raw, FileResult):
-        return raw
-    cache = key = None
+    record = None
     if cache_dir is not None:
-        cache, key, hit = _cache_lookup(raw, path, rel_path, cache_dir, settings_hash)
-        if hit is not None:
-            return hit
+        lookup = _cache_lookup(path, rel_path, max_file_size, cache_dir, settings_hash, stamp)
+        if isinstance(lookup, FileResult):
+            return lookup
+        record, raw = lookup
+    else:
+        read = _read_source(path, max_file_size)
+        if isinstance(read, FileResult):
+            return read
+        raw = read
     source = SourceFile.from_bytes(path, rel_path, raw)
     result = analyze_source(source, settings, verbose=verbose, collect=collect)
     result.suppressions = source_suppressions(source)
@@ -279,21 +284,25 @@ def read_and_analyze(
         )
     elif "\0" in source.text:  # not `raw`: UTF-16 text is full of NUL bytes
         result.notices.append(Notice(path, "contains NUL bytes", "encoding"))
-    if cache is not None and key is not None and not any(n.fatal for n in result.notices):
-        cache.put(key, result.findings, result.notices, result.suppressions, result.facts)
-        result.cache_key = key
+    if not any(n.fatal for n in result.notices):
+        result.cache_record = record
     return result
 
 
 def cached_result(
-    path: str, rel_path: str, max_file_size: int, cache_dir: str, settings_hash: str
+    path: str,
+    rel_path: str,
+    max_file_size: int,
+    cache_dir: str,
+    settings_hash: str,
+    stamp: Stamp | None = None,
 ) -> FileResult | None:
     """The file's result from the cache, or None when it has to be analysed (a file
     that cannot be read is left to read_and_analyze, which reports it)."""
-    raw = _read_source(path, max_file_size)
-    if isinstance(raw, FileResult):
-        return None
-    return _cache_lookup(raw, path, rel_path, cache_dir, settings_hash)[2]
+    lookup = _cache_lookup(path, rel_path, max_file_size, cache_dir, settings_hash, stamp)
+    if isinstance(lookup, FileResult) and lookup.cache_record is not None:
+        return lookup
+    return None
 
 
 def _read_source(path: str, max_file_size: int) -> bytes | FileResult:
@@ -330,9 +339,16 @@ def _read_source(path: str, max_file_size: int) -> bytes | FileResult:
 
 
 def _cache_lookup(
-    raw: bytes, path: str, rel_path: str, cache_dir: str, settings_hash: str
-) -> tuple[Cache, str, FileResult | None]:
-    from nextaudit.cache import entry_key, file_context
+    path: str,
+    rel_path: str,
+    max_file_size: int,
+    cache_dir: str,
+    settings_hash: str,
+    stamp: Stamp | None,
+) -> FileResult | tuple[Record, bytes]:
+    """The cached result (a FileResult with its cache_record), the result of a file
+    that is not analysed (no record), or, on a miss, the file's record and bytes."""
+    from nextaudit.cache import Record, blob_digest, entry_key, file_context
     from nextaudit.nextjs_roles import Role, role_of
 
     cache = cache_for(cache_dir)
@@ -340,12 +356,29 @@ def _cache_lookup(
     # for the others (this runs for every file of a warm run).
     is_route = rel_path.rpartition("/")[2].startswith("route.") and role_of(rel_path) is Role.ROUTE
     context = file_context(path, is_route)
-    key = entry_key(raw, rel_path, settings_hash, context)
-    hit = cache.get(key, path)
-    if hit is None:
-        return cache, key, None
-    findings, notices, suppressions, facts = hit
-    return cache, key, FileResult(path, findings, notices, True, suppressions, facts, key)
+    # A stamp over max-file-size is not trusted: the limit may have been lowered.
+    blob = cache.known_blob(path, stamp) if stamp and stamp[0] <= max_file_size else None
+    if blob is not None:
+        hit = _hit(cache, path, blob, stamp, entry_key(blob, rel_path, settings_hash, context))
+        if hit is not None:
+            return hit
+    raw = _read_source(path, max_file_size)
+    if isinstance(raw, FileResult):
+        return raw
+    blob = blob_digest(raw)
+    key = entry_key(blob, rel_path, settings_hash, context)
+    return _hit(cache, path, blob, stamp, key) or (Record(blob, stamp, key), raw)
+
+
+def _hit(cache: Cache, path: str, blob: str, stamp: Stamp | None, key: str) -> FileResult | None:
+    from nextaudit.cache import Record
+
+    found = cache.get(path, key)
+    if found is None:
+        return None
+    (findings, notices, suppressions, facts), stored = found
+    record = Record(blob, stamp, key, stored)
+    return FileResult(path, findings, notices, True, suppressions, facts, record)
 
 
 @functools.cache

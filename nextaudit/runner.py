@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nextaudit import baseline as baseline_mod
 from nextaudit.config import Config
@@ -32,6 +34,9 @@ from nextaudit.registry import Registry, default_registry
 from nextaudit.results import RunResult, relative_posix
 from nextaudit.suppressions import UNUSED, Suppression, apply_suppressions, text_suppressions
 
+if TYPE_CHECKING:
+    from nextaudit.cache import Stamp
+
 # Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 24
 # Files analysed in the parent before the worker processes fork (see analyse_files).
@@ -50,6 +55,7 @@ class FileTask:
     cache_dir: str | None = None
     settings_hash: str = ""
     collect: CollectPlan = NO_COLLECTING  # project rules with a per-file collector
+    stamp: Stamp | None = None  # cache.stamp_of the file, when it is trusted
 
 
 @dataclass
@@ -77,6 +83,7 @@ def run_task(task: FileTask) -> FileResult:
         cache_dir=task.cache_dir,
         settings_hash=task.settings_hash,
         collect=task.collect,
+        stamp=task.stamp,
     )
 
 
@@ -171,21 +178,32 @@ def analyse_files(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _write_cache_index(cache_dir: str, results: Mapping[str, FileResult]) -> None:
-    """Index this run's cache entries in one file (see cache.Cache), unless the index
-    holds these entries already."""
+def _write_cache_index(
+    cache_dir: str,
+    results: Mapping[str, FileResult],
+    discovered: frozenset[str],
+    walked: Sequence[Path],
+) -> None:
+    """Store this run's file results in the cache's index (see cache.Cache), with the
+    entries of files this run did not look at (a run on another folder), except
+    those under a walked folder that the walk no longer finds (deleted or ignored)."""
     from nextaudit.cache import Cache
     from nextaudit.engine import cache_for
 
     cache = cache_for(cache_dir)
-    if cache.index_holds(results.keys()):
-        return
-    cache.write_index(
-        {
-            key: Cache.document(r.findings, r.notices, r.suppressions, r.facts)
-            for key, r in sorted(results.items())
-        }
-    )
+    folders = tuple(w.as_posix().rstrip("/") + "/" for w in walked)
+    entries = {
+        path: stored
+        for path, stored in cache.entries().items()
+        if path not in results and (path in discovered or not path.startswith(folders))
+    }
+    for path, result in results.items():
+        record = result.cache_record
+        if record is not None:
+            entries[path] = Cache.stored_entry(
+                record, result.findings, result.notices, result.suppressions, result.facts
+            )
+    cache.write_entries(dict(sorted(entries.items())))
 
 
 def _stop_workers(pool: object) -> None:
@@ -208,7 +226,12 @@ def _answer_from_cache(tasks: Sequence[FileTask]) -> dict[int, FileResult]:
             break
         assert task.cache_dir is not None
         hit = cached_result(
-            task.path, task.rel_path, task.max_file_size, task.cache_dir, task.settings_hash
+            task.path,
+            task.rel_path,
+            task.max_file_size,
+            task.cache_dir,
+            task.settings_hash,
+            task.stamp,
         )
         if hit is not None:
             answered[index] = hit
@@ -242,7 +265,11 @@ class _ProjectRoot:
 
 
 def _project_root(
-    root: Path, discovery: Discovery, config: Config, cache_dir: Path | None
+    root: Path,
+    discovery: Discovery,
+    config: Config,
+    cache_dir: Path | None,
+    stats: Mapping[str, os.stat_result | None],
 ) -> _ProjectRoot:
     files, excluded = discovery.files, config.is_excluded
     if cache_dir is None:
@@ -251,7 +278,7 @@ def _project_root(
         )
     recording = _RecordingProject.build(root, files, excluded=excluded, discovered=discovery)
     assert isinstance(recording, _RecordingProject)  # build() makes a `cls`
-    return _ProjectRoot(recording, _ProjectRuleStore(recording, cache_dir))
+    return _ProjectRoot(recording, _ProjectRuleStore(recording, cache_dir, stats))
 
 
 def _run_project_rules(
@@ -338,13 +365,18 @@ class _RecordingProject(Project):
 class _ProjectRuleStore:
     """Project-rule results in the cache, keyed by everything a rule may read."""
 
-    def __init__(self, project: _RecordingProject, cache_dir: Path) -> None:
+    def __init__(
+        self,
+        project: _RecordingProject,
+        cache_dir: Path,
+        stats: Mapping[str, os.stat_result | None],
+    ) -> None:
         from nextaudit.cache import Cache, ProjectCache, file_digest
 
         self.project = project
         self.cache = ProjectCache(Cache(cache_dir))
         self.root = project.root.as_posix()
-        self.sources = [_stat_entry(path) for path in project.source_files]
+        self.sources = [_stat_entry(path, stats) for path in project.source_files]
         self.inputs = [(p.as_posix(), file_digest(p)) for p in project.inputs()]
 
     def _key(self, setting: RuleSetting) -> str:
@@ -361,12 +393,24 @@ class _ProjectRuleStore:
         self.cache.put(self._key(setting), self.project.read_files, found)
 
 
-def _stat_entry(path: Path) -> tuple[str, int, int]:
-    try:
-        stat = path.stat()
-    except OSError:
-        return (path.as_posix(), -1, -1)
-    return (path.as_posix(), stat.st_size, stat.st_mtime_ns)
+def _stat_entry(path: Path, stats: Mapping[str, os.stat_result | None]) -> tuple[str, int, int]:
+    posix = path.as_posix()
+    stat = stats[posix] if posix in stats else _stats([path])[posix]
+    if stat is None:
+        return (posix, -1, -1)
+    return (posix, stat.st_size, stat.st_mtime_ns)
+
+
+def _stats(files: Sequence[Path]) -> dict[str, os.stat_result | None]:
+    """Each file's stat (None when it cannot be had), by POSIX path."""
+    found: dict[str, os.stat_result | None] = {}
+    for path in files:
+        posix = path.as_posix()
+        try:
+            found[posix] = os.stat(posix)
+        except OSError:
+            found[posix] = None
+    return found
 
 
 class _Lines:
@@ -422,23 +466,33 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
     tasks = []
     rel_paths: dict[str, str] = {}
     cache_dir = options.cache_dir.as_posix() if options.cache_dir is not None else None
+    # With a cache, every file's stat: its stamp spares reading an unchanged file, and
+    # the project rules' cache keys hold sizes and modification times.
+    stats: dict[str, os.stat_result | None] = {}
     if cache_dir is not None:
         from nextaudit.engine import cache_for
 
         cache_for.cache_clear()  # read the index afresh: another run may have written it
+        stats = _stats(files)
     digests: dict[int, str] = {}  # by id() of the shared settings tuple
+    now_ns = time.time_ns()
     for path in files:
+        posix = path.as_posix()
         rel = relative_posix(path, config.root)
-        rel_paths[path.as_posix()] = rel
+        rel_paths[posix] = rel
         settings = config.file_settings(rel)
         digest = digests.get(id(settings))
-        if digest is None and cache_dir is not None:
-            from nextaudit.cache import settings_digest
+        stamp = None
+        if cache_dir is not None:
+            from nextaudit.cache import settings_digest, stamp_of
 
-            digest = digests[id(settings)] = settings_digest((*settings, collect))
+            if digest is None:
+                digest = digests[id(settings)] = settings_digest((*settings, collect))
+            stat = stats[posix]
+            stamp = stamp_of(stat, now_ns) if stat is not None else None
         tasks.append(
             FileTask(
-                path.as_posix(),
+                posix,
                 rel,
                 settings,
                 config.max_file_size,
@@ -446,6 +500,7 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
                 cache_dir,
                 digest or "",
                 collect,
+                stamp,
             )
         )
     findings: list[Finding] = []
@@ -455,12 +510,12 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
     project = _ProjectOutcome()
     project_roots: list[_ProjectRoot] = []
     facts: dict[str, dict[str, object]] = {}
-    cached_results: dict[str, FileResult] = {}
+    cache_results: dict[str, FileResult] = {}
 
     def project_rules_meanwhile() -> None:
         """The project rules that need nothing from the files, while workers work."""
         for root in roots:
-            where = _project_root(root, discovery, config, options.cache_dir)
+            where = _project_root(root, discovery, config, options.cache_dir, stats)
             project_roots.append(where)
             alone = [s for s in project_settings if s not in collecting]
             _run_project_rules(where, config, alone, project)
@@ -475,11 +530,12 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
                 suppressions[result.path] = result.suppressions
             if result.facts:
                 facts[result.path] = result.facts
-            if result.cache_key:
-                cached_results[result.cache_key] = result
+            if cache_dir is not None:
+                cache_results[result.path] = result
             advance()
     if cache_dir is not None:
-        _write_cache_index(cache_dir, cached_results)
+        discovered = frozenset(p.as_posix() for p in discovery.files)
+        _write_cache_index(cache_dir, cache_results, discovered, discovery.walked)
     for where in project_roots:
         where.project.facts = facts
         _run_project_rules(where, config, collecting, project)

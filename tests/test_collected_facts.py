@@ -21,7 +21,7 @@ from nextaudit.analysis.bindings import word_starts
 from nextaudit.analysis.nextjs import exports
 from nextaudit.analysis.secrets import redact_secrets
 from nextaudit.analysis.syntax import bind_tree, text, unwrap
-from nextaudit.cache import Cache
+from nextaudit.cache import FORMAT, Cache
 from nextaudit.checks import prisma_generated_types, structure_doc
 from nextaudit.config import load_config
 from nextaudit.discovery import discover
@@ -137,13 +137,13 @@ def test_cache_entries_carry_the_facts(tmp_path: Path, monkeypatch: pytest.Monke
     shutil.copytree(FIXTURES / "structure-doc", tree)
     cache = tmp_path / "cache"
     _run(tree, cache=cache)
-    entries = sorted((cache / "v2").glob("??/*.json"))
-    hits = [Cache(cache).get(p.stem, "x") for p in entries]
-    collected = [hit[3]["structure-doc"] for hit in hits if hit is not None and hit[3]]
+    stored = Cache(cache).entries()
+    hits = [Cache(cache).get(path, str(entry[2])) for path, entry in stored.items()]
+    collected = [hit[0][3]["structure-doc"] for hit in hits if hit is not None and hit[0][3]]
     names = sorted(str(f[1]) for found in collected for f in found or [])  # type: ignore[attr-defined]
     assert {"charge", "formatDateTime", "makeReceipt", "requireUser"} <= set(names)
     # A warm run whose project-rule entries are gone runs the rule on cached facts.
-    shutil.rmtree(cache / "v2" / "project")
+    shutil.rmtree(cache / f"v{FORMAT}" / "project")
     _refuse_parsing(monkeypatch)
     expected = [
         ("lib/auth/session.ts", 10, 14),
