@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from nextaudit import baseline as baseline_mod
 from nextaudit.config import Config
@@ -45,8 +45,9 @@ WARM_UP_FILES = 16
 CACHE_PROBE = 64
 
 
-@dataclass(frozen=True)
-class FileTask:
+class FileTask(NamedTuple):
+    """One file to analyse (a named tuple: one is made per file, and sent to a worker)."""
+
     path: str
     rel_path: str
     settings: tuple[RuleSetting, ...]
@@ -371,18 +372,19 @@ class _ProjectRuleStore:
         cache_dir: Path,
         stats: Mapping[str, os.stat_result | None],
     ) -> None:
-        from nextaudit.cache import Cache, ProjectCache, file_digest
+        from nextaudit.cache import Cache, ProjectCache, file_digest, tree_digest
 
         self.project = project
         self.cache = ProjectCache(Cache(cache_dir))
         self.root = project.root.as_posix()
-        self.sources = [_stat_entry(path, stats) for path in project.source_files]
-        self.inputs = [(p.as_posix(), file_digest(p)) for p in project.inputs()]
+        sources = [_stat_entry(path, stats) for path in project.source_files]
+        inputs = [(p.as_posix(), file_digest(p)) for p in project.inputs()]
+        self.tree = tree_digest(sources, inputs)
 
     def _key(self, setting: RuleSetting) -> str:
         from nextaudit.cache import project_key
 
-        return project_key(setting, self.root, self.sources, self.inputs)
+        return project_key(setting, self.root, self.tree)
 
     def get(self, setting: RuleSetting) -> list[Finding] | None:
         return self.cache.get(self._key(setting))

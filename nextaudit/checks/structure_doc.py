@@ -20,7 +20,6 @@ from nextaudit.analysis import prefilter
 from nextaudit.analysis.bindings import NAME_BYTES
 from nextaudit.analysis.nextjs import local_declarations, top_level_statements
 from nextaudit.analysis.paths import glob_matcher
-from nextaudit.analysis.secrets import redact_secrets
 from nextaudit.analysis.syntax import FUNCTION_LITERAL_TYPES, text, unwrap
 from nextaudit.context import CollectContext, ProjectContext
 from nextaudit.findings import Location
@@ -240,6 +239,14 @@ def _is_declaration_file(name: str) -> bool:
     return name.endswith((".d.ts", ".d.mts", ".d.cts"))  # no function bodies
 
 
+def _redacted(line: str) -> str:
+    # Imported when first needed: the key patterns take ~10 ms to compile, and a warm
+    # run imports this module (for its collector) without describing any file.
+    from nextaudit.analysis.secrets import redact_secrets
+
+    return redact_secrets(line)
+
+
 def _describe(source: SourceFile) -> list[Collected]:
     """What `collect` keeps of each exported function: positions as
     `source.location` gives them, computed from the name's bytes (a name is one line;
@@ -257,7 +264,7 @@ def _describe(source: SourceFile) -> list[Collected]:
                 function.name,
                 [row + 1, column, row + 1, end_column],
                 # Facts are cached as they are: a key on the line must not be.
-                redact_secrets(source.line_text_at(start).strip()),
+                _redacted(source.line_text_at(start).strip()),
             ]
         )
     return out
