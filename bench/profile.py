@@ -161,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config_path = find_config(target, find_git_root(target))
     root = config_path.parent if config_path else project_root([target])
     config = load_config(config_path, registry, root)
-    found = clock.time("discovery", discover, [target], config.root, excluded=config.is_excluded)
+    found = clock.time("discovery", discover, [target], config.root, excluded=config.path_filter)
     files = found.files
     chosen = files[:: args.step]
 
@@ -184,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # Project rules see the chosen files only, so that --step scales them too.
     build = Project.build
-    project = clock.time("(project: build)", build, target, chosen, excluded=config.is_excluded)
+    project = clock.time("(project: build)", build, target, chosen, excluded=config.path_filter)
     project.facts = facts
     for setting in config.project_settings():
         clock.time(f"{setting.rule_id} (project)", run_project_rule, project, setting, registry)

@@ -173,7 +173,7 @@ def floor_main(target: Path) -> int:
     config_path = find_config(first, find_git_root(first))
     root = config_path.parent if config_path else project_root([target])
     config = load_config(config_path, default_registry(), root)
-    files = discover([target], config.root, excluded=config.is_excluded).files
+    files = discover([target], config.root, excluded=config.path_filter).files
     discovered = time.perf_counter()
     cpu_start = time.process_time()
     parsed = size = lines = 0

@@ -9,7 +9,7 @@ order, then command-line `--select` / `--ignore` / `--severity`.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -165,6 +165,12 @@ class Config:
         for index in range(len(self.overrides)):
             ids |= {rule_id for rule_id, _ in self._effective((index,))}
         return [r for r in self.registry if r.id in ids]
+
+    @property
+    def path_filter(self) -> Callable[[Path, bool], bool] | None:
+        """is_excluded, or None when the config has no include/exclude globs (most
+        have none): discovery then asks nothing per entry."""
+        return None if self.exclude is None and self.include is None else self.is_excluded
 
     def is_excluded(self, path: Path, is_dir: bool) -> bool:
         if self.exclude is None and self.include is None:

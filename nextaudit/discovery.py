@@ -131,24 +131,31 @@ def _walk(
     real_top = os.path.realpath(top)
     visited_dirs = {real_top}
     base_ignores = _inherited_ignores(top)
-    # Each folder travels with its real path: an entry that is not a symlink is then
-    # real_dir/name, and os.path.realpath (an lstat per path component) is only needed
-    # for symlinks.
-    stack: list[tuple[Path, str, list[_Ignore]]] = [(top, real_top, base_ignores)]
+    # The walk runs on strings: a Path costs 3-6 us to make, about as much as the
+    # rest of an entry's work, so only the files kept become Paths (and every entry
+    # only when there is an `excluded` to ask: Config.path_filter). Each folder
+    # travels with its real path: an entry that is not a symlink is then
+    # real_dir/name, and os.path.realpath (an lstat per path component) is only
+    # needed for symlinks.
+    sep = os.sep
+    stack: list[tuple[str, str, list[_Ignore]]] = [(os.fspath(top), real_top, base_ignores)]
     while stack:
         directory, real_dir, ignores = stack.pop()
         try:
             with os.scandir(directory) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_name)
         except OSError as exc:
-            result.notes.append((directory.as_posix(), f"cannot read directory: {exc.strerror}"))
+            shown = Path(directory).as_posix()
+            result.notes.append((shown, f"cannot read directory: {exc.strerror}"))
             continue
         if any(entry.name == ".gitignore" for entry in entries):
-            own = _load_gitignore(directory)
+            own = _load_gitignore(Path(directory))
             if own is not None:
                 ignores = [*ignores, own]
-        subdirs: list[tuple[Path, str]] = []
-        folder = directory.as_posix().rstrip("/") + "/"
+        subdirs: list[tuple[str, str]] = []
+        folder = directory.rstrip(sep) + sep
+        real_folder = real_dir.rstrip(sep) + sep
+        posix_folder = folder if sep == "/" else folder.replace(sep, "/")
         for entry in entries:
             name = entry.name
             try:
@@ -157,8 +164,7 @@ def _walk(
                 is_file = entry.is_file()
             except OSError:
                 continue
-            # Path objects only for what is kept: most entries of a tree are neither
-            # wanted files nor folders worth entering.
+            # Most entries of a tree are neither wanted files nor folders worth entering.
             if is_dir:
                 pass
             elif is_file and wanted(name):
@@ -172,17 +178,19 @@ def _walk(
                 # report, so the file (or folder) is skipped, and the run says so.
                 if is_dir or bucket is result.files:
                     result.notes.append(
-                        _undecodable_name_note(directory / name, "directory" if is_dir else "file")
+                        _undecodable_name_note(
+                            Path(folder + name), "directory" if is_dir else "file"
+                        )
                     )
                 continue
             if is_dir and name in ALWAYS_SKIPPED:
                 continue
-            if _ignored(folder + name, is_dir, ignores):
+            if _ignored(posix_folder + name, is_dir, ignores):
                 continue
-            path = directory / name
-            if excluded is not None and excluded(path, is_dir):
+            path = folder + name
+            if excluded is not None and excluded(Path(path), is_dir):
                 continue
-            real = os.path.realpath(path) if is_link else os.path.join(real_dir, name)
+            real = os.path.realpath(path) if is_link else real_folder + name
             if is_link and not _inside(real, real_top):
                 continue
             if is_dir:
@@ -192,8 +200,12 @@ def _walk(
                 subdirs.append((path, real))
             elif real not in seen_files:
                 seen_files.add(real)
-                bucket.append(path)
+                bucket.append(Path(path))
         stack.extend((d, real, ignores) for d, real in reversed(subdirs))
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
 
 
 def _utf8_name(name: str) -> bool:

@@ -272,7 +272,7 @@ def _project_root(
     cache_dir: Path | None,
     stats: Mapping[str, os.stat_result | None],
 ) -> _ProjectRoot:
-    files, excluded = discovery.files, config.is_excluded
+    files, excluded = discovery.files, config.path_filter
     if cache_dir is None:
         return _ProjectRoot(
             Project.build(root, files, excluded=excluded, discovered=discovery), None
@@ -446,7 +446,7 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
     discovery = discover(
         paths,
         config.root,
-        excluded=config.is_excluded,
+        excluded=config.path_filter,
         also=is_project_input if project_settings else None,
     )
     files = discovery.files
