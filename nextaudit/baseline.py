@@ -101,7 +101,9 @@ def render(pairs: Iterable[tuple[Identity, Finding]]) -> str:
         for identity, finding in sorted(pairs, key=lambda p: p[0])
     ]
     document = {"version": BASELINE_VERSION, "tool": "nextaudit", "findings": entries}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    from nextaudit.report.indented_json import dumps_indented
+
+    return dumps_indented(document) + "\n"
 
 
 @dataclass

@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING
 import tree_sitter as ts
 
 from nextaudit.analysis.syntax import bind_tree
+from nextaudit.cache import Cache, Record, Stamp, blob_digest, entry_key, file_context
 from nextaudit.context import CollectContext, RuleContext
 from nextaudit.findings import Finding, Notice, Severity, sort_findings
+from nextaudit.nextjs_roles import Role, role_of
 from nextaudit.registry import FactCollector, FileCheck, Registry, Rule, default_registry
 from nextaudit.source import SourceFile
 from nextaudit.suppressions import Suppression, source_suppressions
 
 if TYPE_CHECKING:
     from nextaudit.analysis.prefilter import Needs
-    from nextaudit.cache import Cache, Record, Stamp
 
 SYNTAX_ERROR = "syntax-error"
 
@@ -348,9 +349,6 @@ def _cache_lookup(
 ) -> FileResult | tuple[Record, bytes]:
     """The cached result (a FileResult with its cache_record), the result of a file
     that is not analysed (no record), or, on a miss, the file's record and bytes."""
-    from nextaudit.cache import Record, blob_digest, entry_key, file_context
-    from nextaudit.nextjs_roles import Role, role_of
-
     cache = cache_for(cache_dir)
     # Only route files have a context; the name test spares role_of's PurePosixPath
     # for the others (this runs for every file of a warm run).
@@ -371,8 +369,6 @@ def _cache_lookup(
 
 
 def _hit(cache: Cache, path: str, blob: str, stamp: Stamp | None, key: str) -> FileResult | None:
-    from nextaudit.cache import Record
-
     found = cache.get(path, key)
     if found is None:
         return None
@@ -384,8 +380,6 @@ def _hit(cache: Cache, path: str, blob: str, stamp: Stamp | None, key: str) -> F
 @functools.cache
 def cache_for(cache_dir: str) -> Cache:
     """The process's Cache object for a directory (it keeps the loaded index)."""
-    from nextaudit.cache import Cache
-
     return Cache(Path(cache_dir))
 
 

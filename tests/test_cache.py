@@ -329,6 +329,12 @@ def test_a_corrupt_or_foreign_index_is_ignored_and_rewritten(tmp_path: Path) -> 
         json.dumps({"version": version, "entries": {p: "garbage" for p in good}}),
         json.dumps({"version": version, "entries": {p: [1, 2, 3] for p in good}}),
         json.dumps(
+            {"version": version, "entries": {p: [*e[:3], 0, "", None, {}] for p, e in good.items()}}
+        ),
+        json.dumps(
+            {"version": version, "entries": {p: [*e[:3], [], [], [], []] for p, e in good.items()}}
+        ),
+        json.dumps(
             {"version": version, "entries": {p: [*e[:3], 5, 6, 7, 8] for p, e in good.items()}}
         ),
         json.dumps(

@@ -31,9 +31,9 @@ JsonObject = dict[str, object]
 
 
 def render_json(result: RunResult) -> str:
-    import json
+    from nextaudit.report.indented_json import dumps_indented
 
-    return json.dumps(json_document(result), indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(json_document(result)) + "\n"
 
 
 def json_document(result: RunResult) -> JsonObject:

@@ -30,6 +30,7 @@ from nextaudit.report.common import (
     tool_version,
 )
 from nextaudit.report.fingerprints import STABLE_KEY, LineHashCache, stable_fingerprints
+from nextaudit.report.indented_json import dumps_indented
 from nextaudit.report.uri import artifact_uri, file_uri
 
 if TYPE_CHECKING:
@@ -54,9 +55,7 @@ Json = dict[str, object]
 
 
 def render_sarif(result: RunResult) -> str:
-    import json
-
-    return json.dumps(sarif_log(result), indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(sarif_log(result)) + "\n"
 
 
 def sarif_log(result: RunResult) -> Json:
