@@ -205,10 +205,15 @@ class Cache:
                 pass  # missing or corrupt: every file is analysed again
         return self._entries
 
+    def _stored(self, path: str) -> StoredEntry | None:
+        """The file's stored entry when it has an entry's shape."""
+        stored = self.entries().get(path)
+        return stored if isinstance(stored, list) and len(stored) == 7 else None
+
     def known_blob(self, path: str, stamp: Stamp | None) -> str | None:
         """The digest of the file's bytes when its stamp is the stored one."""
-        stored = self.entries().get(path)
-        if stamp is None or not isinstance(stored, list) or len(stored) != 7:
+        stored = self._stored(path)
+        if stamp is None or stored is None:
             return None
         known = stored[1]
         if not isinstance(known, list) or tuple(known) != stamp:
@@ -218,8 +223,8 @@ class Cache:
 
     def get(self, path: str, key: str) -> tuple[Entry, StoredEntry] | None:
         """The file's entry under `key`, or None (missing, stale, corrupt)."""
-        stored = self.entries().get(path)
-        if not isinstance(stored, list) or len(stored) != 7 or stored[2] != key:
+        stored = self._stored(path)
+        if stored is None or stored[2] != key:
             return None
         found = _decoded(stored, path)
         return None if found is None else (found, stored)

@@ -14,9 +14,19 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from nextaudit import baseline as baseline_mod
+from nextaudit.cache import (
+    Cache,
+    ProjectCache,
+    Stamp,
+    file_digest,
+    project_key,
+    settings_digest,
+    stamp_of,
+    tree_digest,
+)
 from nextaudit.config import Config
 from nextaudit.context import ProjectContext
 from nextaudit.discovery import Discovery, discover
@@ -25,6 +35,7 @@ from nextaudit.engine import (
     CollectPlan,
     FileResult,
     RuleSetting,
+    cache_for,
     cached_result,
     read_and_analyze,
 )
@@ -33,9 +44,6 @@ from nextaudit.project import LOCKFILES, Project, TextFile, is_project_input
 from nextaudit.registry import Registry, default_registry
 from nextaudit.results import RunResult, relative_posix
 from nextaudit.suppressions import UNUSED, Suppression, apply_suppressions, text_suppressions
-
-if TYPE_CHECKING:
-    from nextaudit.cache import Stamp
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 24
@@ -188,9 +196,6 @@ def _write_cache_index(
     """Store this run's file results in the cache's index (see cache.Cache), with the
     entries of files this run did not look at (a run on another folder), except
     those under a walked folder that the walk no longer finds (deleted or ignored)."""
-    from nextaudit.cache import Cache
-    from nextaudit.engine import cache_for
-
     cache = cache_for(cache_dir)
     folders = tuple(w.as_posix().rstrip("/") + "/" for w in walked)
     entries = {
@@ -346,8 +351,6 @@ class _RecordingProject(Project):
 
     def _note(self, path: Path) -> None:
         if path not in self.read_files and path not in self._sources:
-            from nextaudit.cache import file_digest
-
             self.read_files[path] = file_digest(path)
 
     def read(self, path: Path) -> TextFile | None:
@@ -372,8 +375,6 @@ class _ProjectRuleStore:
         cache_dir: Path,
         stats: Mapping[str, os.stat_result | None],
     ) -> None:
-        from nextaudit.cache import Cache, ProjectCache, file_digest, tree_digest
-
         self.project = project
         self.cache = ProjectCache(Cache(cache_dir))
         self.root = project.root.as_posix()
@@ -382,8 +383,6 @@ class _ProjectRuleStore:
         self.tree = tree_digest(sources, inputs)
 
     def _key(self, setting: RuleSetting) -> str:
-        from nextaudit.cache import project_key
-
         return project_key(setting, self.root, self.tree)
 
     def get(self, setting: RuleSetting) -> list[Finding] | None:
@@ -472,8 +471,6 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
     # the project rules' cache keys hold sizes and modification times.
     stats: dict[str, os.stat_result | None] = {}
     if cache_dir is not None:
-        from nextaudit.engine import cache_for
-
         cache_for.cache_clear()  # read the index afresh: another run may have written it
         stats = _stats(files)
     digests: dict[int, str] = {}  # by id() of the shared settings tuple
@@ -486,8 +483,6 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
         digest = digests.get(id(settings))
         stamp = None
         if cache_dir is not None:
-            from nextaudit.cache import settings_digest, stamp_of
-
             if digest is None:
                 digest = digests[id(settings)] = settings_digest((*settings, collect))
             stat = stats[posix]
