@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from nextaudit import cache as cache_module
-from nextaudit import engine
+from nextaudit import engine, runner
 from nextaudit.cache import FORMAT
 from nextaudit.config import CliRules, load_config
 from nextaudit.registry import default_registry
@@ -167,21 +167,28 @@ def test_same_size_edit_with_the_old_modification_time_is_seen(
     assert analyse(root, cache).findings == []
 
 
-def test_recently_changed_files_get_no_stamp(tmp_path: Path) -> None:
+def test_recently_changed_files_get_no_stamp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tmp_path / "proj"
     write(root / "new.ts", "export const n = 1;\n")
     old = write(root / "old.ts", "export const o = 1;\n")
-    # The change time cannot be set back: trust anything older than now instead.
+    stat = old.stat()
+    changed = max(stat.st_mtime_ns, stat.st_ctime_ns)
+    # The run sees the files a moment after they were written, however slow the
+    # machine (the change time cannot be set back, so the clock is set forward).
+    written = max(changed, (root / "new.ts").stat().st_ctime_ns)
+    monkeypatch.setattr(runner.time, "time_ns", lambda: written + 1_000_000)
     cache = tmp_path / "cache"
     analyse(root, cache)
     assert [entry[1] for entry in stored(cache).values()] == [None, None]
-    past = time.time_ns() - 10 * cache_module.RACY_NS
-    assert cache_module.stamp_of(old.stat(), time.time_ns()) is None
-    assert cache_module.stamp_of(old.stat(), past + 20 * cache_module.RACY_NS) == (
-        old.stat().st_size,
-        old.stat().st_mtime_ns,
-        old.stat().st_ctime_ns,
-        old.stat().st_ino,
+    racy = cache_module.RACY_NS
+    assert cache_module.stamp_of(stat, changed + racy - 1) is None
+    assert cache_module.stamp_of(stat, changed + racy + 1) == (
+        stat.st_size,
+        stat.st_mtime_ns,
+        stat.st_ctime_ns,
+        stat.st_ino,
     )
 
 
