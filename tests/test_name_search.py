@@ -117,7 +117,10 @@ def _query(source: SourceFile, pattern: str, capture: str, node: ts.Node | None)
 def _check_identifiers(source: SourceFile) -> None:
     """Against `((identifier) @ref (#eq? @ref "name"))`, as a rule wrote it, with the
     predicate applied in Python (one compiled query instead of one per name)."""
-    names = {text(n) for n in descendants(source.root) if n.type.endswith("identifier")}
+    # Not the empty name of a MISSING identifier that error recovery inserted: the
+    # query captures those in some recovery contexts (inside a subscript) and not in
+    # others, identifiers_named never does, and no rule searches for "".
+    names = {text(n) for n in descendants(source.root) if n.type.endswith("identifier")} - {""}
     functions = [n for n in descendants(source.root) if n.type in FUNCTION_TYPES][:8]
     for types in ({"identifier"}, {"identifier", "shorthand_property_identifier"}):
         pattern = "[" + " ".join(f"({t})" for t in sorted(types)) + "] @ref"
