@@ -50,9 +50,10 @@ class NeedleScanner:
     Eighteen rules ask each file two or three questions of its bytes; each `in` or
     regex search reads the whole file again (about 8 us per rule and file, a fifth of
     the rules' time). An RE2 Set finds which of all the patterns occur in one pass at
-    DFA speed. The needles are learnt as the filters ask them: a question first asked
-    after a file was scanned is answered directly for that file, and the set is
-    rebuilt with it before the next file (see EAGER_REBUILDS). Answers never differ
+    DFA speed. The needles are learnt as the questions are made (most when the rules
+    are imported, before the first file); a question first made after a file was
+    scanned is answered directly for that file, and the set is rebuilt with it
+    before the next file (see EAGER_REBUILDS). Answers never differ
     from the direct ones; only a pattern RE2 reads exactly as Python's `re` does is
     put in the set (see `_as_re2`), and a scan that did not reach the end of the bytes
     (RE2 out of memory) answers nothing.
@@ -149,14 +150,18 @@ class Question(Generic[T]):
         self._scanner: NeedleScanner | None = None
         self._index = -1
 
+    def learn(self, scanner: NeedleScanner) -> int:
+        """This question's index in `scanner`, added to it if new."""
+        index = scanner.indexes.get(self.key)
+        if index is None:
+            index = scanner.add(self.key, self._pattern(self._needle))
+        self._scanner, self._index = scanner, index
+        return index
+
     def found(self, source: SourceFile) -> bool:
         scanner = SCANNER
-        if self._scanner is not scanner:  # first asked (or tests swapped the scanner)
-            index = scanner.indexes.get(self.key)
-            if index is None:
-                index = scanner.add(self.key, self._pattern(self._needle))
-            self._scanner, self._index = scanner, index
-        index = self._index
+        # Learnt when made (see _question); again if tests swapped the scanner.
+        index = self._index if self._scanner is scanner else self.learn(scanner)
         if index > 0:
             memo = source._memo
             if _FOUND in memo:
@@ -185,6 +190,12 @@ def _question(
         found = Question(key, pattern, direct, needle)
         if len(_QUESTIONS) < _MAX_QUESTIONS:
             _QUESTIONS[key] = found
+        # The scanner learns a question when it is made, not when a file first asks
+        # it: the rules make theirs when imported (NEEDS), before the first scan, so
+        # the set is built once, not rebuilt (and its DFA warmed again) for each
+        # question that the first route file, say, asks late; and forked workers
+        # inherit the whole set.
+        found.learn(SCANNER)
     return found
 
 
@@ -281,6 +292,12 @@ def lacks(source: SourceFile, *needles: bytes) -> bool:
     if not ENABLED or not needles:
         return False
     return not _clause_found(has(*needles), source)
+
+
+def lacks_clause(source: SourceFile, clause: Clause) -> bool:
+    """True when filtering is on and none of the clause's questions is found: for a
+    clause made once at import (so the scanner learns it before the first file)."""
+    return ENABLED and not _clause_found(clause, source)
 
 
 def _has_literal(source: SourceFile, needles: tuple[bytes, ...]) -> bool:
@@ -387,4 +404,4 @@ def _pattern_of(pattern: re.Pattern[bytes]) -> bytes:
     return pattern.pattern
 
 
-_LETTER_ESCAPE_QUESTION = Question("letter-escape", _pattern_of, _matches, _LETTER_ESCAPE)
+_LETTER_ESCAPE_QUESTION = _question("letter-escape", _pattern_of, _matches, _LETTER_ESCAPE)

@@ -21,7 +21,6 @@ from nextaudit.analysis.guards import (
 )
 from nextaudit.analysis.nextjs import is_route_file, local_declarations, spells_a_handler
 from nextaudit.analysis.paths import glob_match
-from nextaudit.analysis.prefilter import lacks_text
 from nextaudit.analysis.syntax import (
     call_arguments,
     callee_name,
@@ -200,9 +199,12 @@ def reads_principal(handler: RouteHandler, source: SourceFile) -> bool:
     return False
 
 
+_FORCE_STATIC = prefilter.has_text(b"force-static")
+
+
 def is_force_static(source: SourceFile) -> bool:
     """`export const dynamic = "force-static"` (the value's text is in the bytes)."""
-    if lacks_text(source, b"force-static"):
+    if prefilter.lacks_clause(source, _FORCE_STATIC):
         return False
     value = local_declarations(source).get("dynamic")
     return value is not None and string_value(unwrap(value)) == "force-static"
