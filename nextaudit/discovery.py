@@ -7,8 +7,9 @@ only when its target stays inside the scanned root and was not visited before.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +26,19 @@ class DiscoveryError(Exception):
 
 @dataclass
 class Discovery:
-    files: list[Path] = field(default_factory=list)
+    # The files to analyse: absolute, as the OS names them, sorted by POSIX form.
+    # Strings: a Path costs 3-6 us to make, and a run needs few of them (`files`).
+    paths: list[str] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
     # Files the `also` test picked in the same walk (project inputs: package.json...),
     # and the directories walked, whose trees `others` then covers.
     others: list[Path] = field(default_factory=list)
     walked: list[Path] = field(default_factory=list)
+
+    @functools.cached_property
+    def files(self) -> list[Path]:
+        """`paths` as Paths."""
+        return [Path(path) for path in self.paths]
 
 
 @dataclass(frozen=True)
@@ -38,12 +46,18 @@ class _Ignore:
     prefix: str  # the .gitignore's directory, as a POSIX path ending in "/"
     spec: pathspec.GitIgnoreSpec
 
-    def matches(self, path: str, is_dir: bool) -> bool:
-        # Strings, not Path.relative_to: this runs for every entry of the walk.
-        if not path.startswith(self.prefix):
-            return False
-        rel = path[len(self.prefix) :]
-        return bool(self.spec.match_file(rel + "/" if is_dir else rel))
+    def in_folder(self, posix_folder: str) -> Callable[[str, bool], bool] | None:
+        """`matches` for the entries of one folder (by name), or None when this file
+        cannot match them: the prefix is tested once per folder, not per entry."""
+        if not posix_folder.startswith(self.prefix):
+            return None
+        rel_folder = posix_folder[len(self.prefix) :]
+        match_file = self.spec.match_file
+
+        def matches(name: str, is_dir: bool) -> bool:
+            return bool(match_file(rel_folder + name + "/" if is_dir else rel_folder + name))
+
+        return matches
 
 
 def _load_gitignore(directory: Path) -> _Ignore | None:
@@ -75,9 +89,14 @@ def _inherited_ignores(directory: Path) -> list[_Ignore]:
     return [i for i in ignores if i is not None]
 
 
-def _ignored(path: str, is_dir: bool, ignores: Sequence[_Ignore]) -> bool:
-    # Later (deeper) files win; pathspec's GitIgnoreSpec handles negation within a file.
-    return any(ignore.matches(path, is_dir) for ignore in ignores)
+def _ignored_here(name: str, is_dir: bool, ignored_here: list[Callable[[str, bool], bool]]) -> bool:
+    """Whether a `.gitignore` of the folder or above ignores its entry `name`
+    (`ignored_here`: their `in_folder` matchers). Later (deeper) files win; pathspec's
+    GitIgnoreSpec handles negation within a file."""
+    for matches in ignored_here:  # noqa: SIM110 - a loop: a generator costs more here
+        if matches(name, is_dir):
+            return True
+    return False
 
 
 def is_source_file(name: str) -> bool:
@@ -108,14 +127,14 @@ def discover(
             real = os.path.realpath(absolute)
             if real not in seen_files:
                 seen_files.add(real)
-                result.files.append(absolute)
+                result.paths.append(os.fspath(absolute))
             continue
         if not absolute.is_dir():  # a FIFO, a device, a socket: never opened (a FIFO blocks)
             result.notes.append((absolute.as_posix(), "skipped: not a regular file or a directory"))
             continue
         result.walked.append(absolute)
         _walk(absolute, result, seen_files, excluded, wanted, also)
-    result.files.sort(key=lambda p: p.as_posix())
+    result.paths.sort(key=None if os.sep == "/" else _posix)
     result.others.sort(key=lambda p: p.as_posix())
     return result
 
@@ -156,6 +175,7 @@ def _walk(
         folder = directory.rstrip(sep) + sep
         real_folder = real_dir.rstrip(sep) + sep
         posix_folder = folder if sep == "/" else folder.replace(sep, "/")
+        ignored_here = [m for m in (i.in_folder(posix_folder) for i in ignores) if m is not None]
         for entry in entries:
             name = entry.name
             try:
@@ -166,17 +186,17 @@ def _walk(
                 continue
             # Most entries of a tree are neither wanted files nor folders worth entering.
             if is_dir:
-                pass
+                wanted_file = False
             elif is_file and wanted(name):
-                bucket = result.files
+                wanted_file = True
             elif is_file and also is not None and also(name):
-                bucket = result.others
+                wanted_file = False
             else:
                 continue
             if not _utf8_name(name):
                 # Such a name cannot be matched against globs nor written into a UTF-8
                 # report, so the file (or folder) is skipped, and the run says so.
-                if is_dir or bucket is result.files:
+                if is_dir or wanted_file:
                     result.notes.append(
                         _undecodable_name_note(
                             Path(folder + name), "directory" if is_dir else "file"
@@ -185,7 +205,7 @@ def _walk(
                 continue
             if is_dir and name in ALWAYS_SKIPPED:
                 continue
-            if _ignored(posix_folder + name, is_dir, ignores):
+            if ignored_here and _ignored_here(name, is_dir, ignored_here):
                 continue
             path = folder + name
             if excluded is not None and excluded(Path(path), is_dir):
@@ -200,8 +220,15 @@ def _walk(
                 subdirs.append((path, real))
             elif real not in seen_files:
                 seen_files.add(real)
-                bucket.append(Path(path))
+                if wanted_file:
+                    result.paths.append(path)
+                else:
+                    result.others.append(Path(path))
         stack.extend((d, real, ignores) for d, real in reversed(subdirs))
+
+
+def _posix(path: str) -> str:
+    return path.replace(os.sep, "/")
 
 
 def _name(entry: os.DirEntry[str]) -> str:

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import overload
 
 from nextaudit.discovery import Discovery, discover
 from nextaudit.findings import Location
@@ -265,6 +266,34 @@ def is_prisma_schema(rel_path: str) -> bool:
 # --- the project ---------------------------------------------------------------------
 
 
+class PathList(Sequence[Path]):
+    """Paths made from their strings when first asked for: a run keeps every source
+    file as a string (a Path costs 3-6 us to make), and only project rules that run
+    (not those answered from the cache) need them as Paths."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = names
+        self._paths: list[Path] | None = None
+
+    def _made(self) -> list[Path]:
+        if self._paths is None:
+            self._paths = [Path(name) for name in self.names]
+        return self._paths
+
+    @overload
+    def __getitem__(self, index: int) -> Path: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Path]: ...
+    def __getitem__(self, index: int | slice) -> Path | list[Path]:
+        return self._made()[index]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self._made())
+
+
 def is_project_input(name: str) -> bool:
     return name == "package.json" or name in LOCKFILES or name.endswith(".prisma")
 
@@ -290,7 +319,7 @@ class Project:
     def build(
         cls,
         root: Path,
-        source_files: Sequence[Path],
+        source_files: Sequence[Path] | Sequence[str],
         *,
         excluded: Callable[[Path, bool], bool] | None = None,
         discovered: Discovery | None = None,
@@ -301,9 +330,10 @@ class Project:
         root = Path(os.path.abspath(root))
         # Several roots may share one discovery: keep this root's sources only. (By
         # string prefix: `root in p.parents` builds every parent Path of every file.)
-        prefix = str(root).rstrip(os.sep) + os.sep
-        own = [p for p in source_files if p == root or str(p).startswith(prefix)]
-        project = cls(root, own)
+        top = str(root)
+        prefix = top.rstrip(os.sep) + os.sep
+        names = [os.fspath(p) for p in source_files]
+        project = cls(root, PathList([n for n in names if n == top or n.startswith(prefix)]))
         if discovered is not None and root in discovered.walked:
             found = [p for p in discovered.others if str(p).startswith(prefix)]
         else:
@@ -314,6 +344,11 @@ class Project:
         return project
 
     # --- files ---------------------------------------------------------------------
+    def source_names(self) -> Sequence[str]:
+        """`source_files` as strings (without making Paths, when it holds strings)."""
+        files = self.source_files
+        return files.names if isinstance(files, PathList) else [os.fspath(p) for p in files]
+
     def relative(self, path: Path) -> str:
         """POSIX path of `path` relative to the root (what globs are matched against)."""
         return relative_posix(path, self.root)  # by string when it can: once per file

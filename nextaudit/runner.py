@@ -277,7 +277,7 @@ def _project_root(
     cache_dir: Path | None,
     stats: Mapping[str, os.stat_result | None],
 ) -> _ProjectRoot:
-    files, excluded = discovery.files, config.path_filter
+    files, excluded = discovery.paths, config.path_filter
     if cache_dir is None:
         return _ProjectRoot(
             Project.build(root, files, excluded=excluded, discovered=discovery), None
@@ -378,7 +378,7 @@ class _ProjectRuleStore:
         self.project = project
         self.cache = ProjectCache(Cache(cache_dir))
         self.root = project.root.as_posix()
-        sources = [_stat_entry(path, stats) for path in project.source_files]
+        sources = [_stat_entry(name, stats) for name in project.source_names()]
         inputs = [(p.as_posix(), file_digest(p)) for p in project.inputs()]
         self.tree = tree_digest(sources, inputs)
 
@@ -394,24 +394,28 @@ class _ProjectRuleStore:
         self.cache.put(self._key(setting), self.project.read_files, found)
 
 
-def _stat_entry(path: Path, stats: Mapping[str, os.stat_result | None]) -> tuple[str, int, int]:
-    posix = path.as_posix()
-    stat = stats[posix] if posix in stats else _stats([path])[posix]
+def _stat_entry(name: str, stats: Mapping[str, os.stat_result | None]) -> tuple[str, int, int]:
+    posix = _posix(name)
+    stat = stats[posix] if posix in stats else _stats([name])[posix]
     if stat is None:
         return (posix, -1, -1)
     return (posix, stat.st_size, stat.st_mtime_ns)
 
 
-def _stats(files: Sequence[Path]) -> dict[str, os.stat_result | None]:
+def _stats(paths: Sequence[str]) -> dict[str, os.stat_result | None]:
     """Each file's stat (None when it cannot be had), by POSIX path."""
     found: dict[str, os.stat_result | None] = {}
-    for path in files:
-        posix = path.as_posix()
+    stat = os.stat
+    for path in paths:
         try:
-            found[posix] = os.stat(posix)
+            found[_posix(path)] = stat(path)
         except OSError:
-            found[posix] = None
+            found[_posix(path)] = None
     return found
+
+
+def _posix(path: str) -> str:
+    return path if os.sep == "/" else path.replace(os.sep, "/")
 
 
 class _Lines:
@@ -448,12 +452,12 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
         excluded=config.path_filter,
         also=is_project_input if project_settings else None,
     )
-    files = discovery.files
+    files = discovery.paths
     if options.only_files is not None:
         files = [
             f
             for f in files
-            if Path(os.path.realpath(f)) in options.only_files or f in options.only_files
+            if Path(os.path.realpath(f)) in options.only_files or Path(f) in options.only_files
         ]
     if not (project_settings and _project_inputs_changed(options.only_files, files)):
         project_settings = []
@@ -475,9 +479,14 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
         stats = _stats(files)
     digests: dict[int, str] = {}  # by id() of the shared settings tuple
     now_ns = time.time_ns()
+    # As relative_posix says, by string: discovered paths are absolute and normal.
+    root_prefix = config.root.as_posix().rstrip("/") + "/" if config.root.is_absolute() else "\0"
     for path in files:
-        posix = path.as_posix()
-        rel = relative_posix(path, config.root)
+        posix = _posix(path)
+        if posix.startswith(root_prefix):
+            rel = posix[len(root_prefix) :]
+        else:
+            rel = relative_posix(Path(path), config.root)
         rel_paths[posix] = rel
         settings = config.file_settings(rel)
         digest = digests.get(id(settings))
@@ -531,7 +540,7 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
                 cache_results[result.path] = result
             advance()
     if cache_dir is not None:
-        discovered = frozenset(p.as_posix() for p in discovery.files)
+        discovered = frozenset(map(_posix, discovery.paths))
         _write_cache_index(cache_dir, cache_results, discovered, discovery.walked)
     for where in project_roots:
         where.project.facts = facts
@@ -643,7 +652,7 @@ def _progress(total: int, wanted: bool) -> Iterator[Callable[[], None]]:
 PROJECT_INPUT_NAMES = frozenset({"package.json", "structure.md", *LOCKFILES})
 
 
-def _project_inputs_changed(only_files: set[Path] | None, analysed: Sequence[Path]) -> bool:
+def _project_inputs_changed(only_files: set[Path] | None, analysed: Sequence[str]) -> bool:
     """Project rules run on a full run, or when one of their inputs changed: a manifest,
     a lockfile, a Prisma schema, the structure doc, or a source file they read."""
     if only_files is None:

@@ -376,7 +376,7 @@ def test_project_build_honours_gitignore_and_keeps_its_own_sources(tmp_path: Pat
     other = tmp_path.parent / (tmp_path.name + "-other") / "b.ts"
     project = Project.build(tmp_path, [*discover([tmp_path], tmp_path).files, other])
     assert project.package_dirs == [tmp_path, tmp_path / "packages" / "a"]
-    assert project.source_files == [tmp_path / "lib" / "a.ts"]
+    assert list(project.source_files) == [tmp_path / "lib" / "a.ts"]
     assert project.inputs() == [
         tmp_path / "package.json",
         tmp_path / "packages" / "a" / "bun.lockb",
