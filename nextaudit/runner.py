@@ -346,11 +346,11 @@ class _RecordingProject(Project):
     read_files: dict[Path, str] = field(default_factory=dict)
 
     @functools.cached_property
-    def _sources(self) -> frozenset[Path]:
-        return frozenset(self.source_files)
+    def _sources(self) -> frozenset[str]:
+        return frozenset(self.source_names())
 
     def _note(self, path: Path) -> None:
-        if path not in self.read_files and path not in self._sources:
+        if path not in self.read_files and os.fspath(path) not in self._sources:
             self.read_files[path] = file_digest(path)
 
     def read(self, path: Path) -> TextFile | None:
