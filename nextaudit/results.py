@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,26 +45,48 @@ class RunResult:
 
     def display_path(self, path: str) -> str:
         """`path` relative to the current directory when below it, else absolute."""
-        return relative_posix(Path(path), self.cwd)
+        return relative_posix(path, self.cwd)
 
 
-def relative_posix(path: Path, base: Path) -> str:
+def relative_posix(path: Path | str, base: Path) -> str:
+    """`path` relative to `base`, in POSIX form (`path` may be a string: the run's
+    paths are kept as strings, and making a Path costs microseconds per finding)."""
     # By string first: this runs for every file and finding, and Path.relative_to
-    # costs 15 us. Both sides are normalised Paths, so a path below `base` starts
-    # with its POSIX form and a slash.
-    text, prefix = path.as_posix(), base.as_posix()
-    if path.is_absolute() and base.is_absolute():
+    # costs 15 us. Both sides normalised, a path below `base` starts with its POSIX
+    # form and a slash; a string is taken as it is only when it is normal.
+    if isinstance(path, str):
+        text = path if os.sep == "/" else path.replace(os.sep, "/")
+        if not _normal_absolute(text):
+            return relative_posix(Path(path), base)
+    else:
+        if not path.is_absolute():
+            return _relative_by_path(path, base)
+        text = path.as_posix()
+    prefix = base.as_posix()
+    if base.is_absolute():
         if text == prefix:
             return "."
         if not prefix.endswith("/"):
             prefix += "/"
         if text.startswith(prefix):
             return text[len(prefix) :]
+    return _relative_by_path(Path(path), base)
+
+
+def _normal_absolute(text: str) -> bool:
+    """An absolute POSIX path as Path would write it (no `//`, `.` parts, final `/`)."""
+    return (
+        os.path.isabs(text)
+        and "//" not in text
+        and "/./" not in text
+        and not text.endswith(("/", "/."))
+    )
+
+
+def _relative_by_path(path: Path, base: Path) -> str:
     try:
         return path.relative_to(base).as_posix()
     except ValueError:
-        import os
-
         try:
             return Path(os.path.relpath(path, base)).as_posix()
         except ValueError:  # another drive on Windows

@@ -556,7 +556,7 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
     enabled_for: dict[str, set[str]] = {}
     unused_severity: dict[str, Severity] = {}
     for file_path in suppressions:
-        rel = rel_paths.get(file_path) or relative_posix(Path(file_path), config.root)
+        rel = rel_paths.get(file_path) or relative_posix(file_path, config.root)
         effective = config.effective(rel)
         enabled_for[file_path] = {
             rule_id
@@ -578,7 +578,7 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
     if options.baseline is not None:
 
         def relative(path: str) -> str:
-            return relative_posix(Path(path), repo_root)
+            return relative_posix(path, repo_root)
 
         pairs = baseline_mod.identities(active, relative, _Lines())
         if options.update_baseline:

@@ -27,8 +27,12 @@ def _by_pathlib(path: Path, base: Path) -> str:
         ("/other/a.ts", "/repo/sub", "../../other/a.ts"),
         ("/repo//app/./x.ts", "/repo/", "app/x.ts"),  # Path normalises both sides
         ("app/x.ts", ".", "app/x.ts"),  # relative paths take the pathlib road
+        ("/repo/app/", "/repo", "app"),  # a string that Path would write otherwise
+        ("/repo/app/.", "/repo", "app"),
+        ("/repo/./app", "/repo", "app"),
     ],
 )
 def test_relative_posix_agrees_with_pathlib(path: str, base: str, expected: str) -> None:
     assert relative_posix(Path(path), Path(base)) == expected
+    assert relative_posix(path, Path(base)) == expected  # as a string, normal or not
     assert _by_pathlib(Path(path), Path(base)) == expected

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nextaudit.findings import Severity, sort_findings
@@ -31,7 +30,7 @@ def help_uri(rule_id: str) -> str:
 
 def repo_path(result: RunResult, path: str) -> str:
     """`path` relative to the repository root (POSIX), as annotations and SARIF want."""
-    return relative_posix(Path(path), result.repo_root)
+    return relative_posix(path, result.repo_root)
 
 
 def all_findings(result: RunResult) -> list[Finding]:
