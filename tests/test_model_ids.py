@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -16,14 +17,17 @@ from nextaudit.analysis.model_ids import (
     FLAGS,
     MODEL_ID,
     PROVIDER_PREFIXES,
-    QUOTED_ID_TEXT,
     family_of,
     is_bare_reasoning_id,
     is_model_id,
     may_quote_model_id,
+    quoted_id_text,
+    quoted_id_text_re2,
 )
 from nextaudit.registry import default_registry
 from nextaudit.source import SourceFile
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 # Every family of RULES.md: (family spec, an id it matches, a near miss it must not).
 FAMILY_CASES: list[tuple[str, str, str]] = [
@@ -318,7 +322,7 @@ def _scan_may_quote(code: bytes) -> bool:
     """The check's filter: `QUOTED_ID_TEXT` in the bytes, or an escape that could
     spell a letter (no-hardcoded-model asks the shared scan of the bytes)."""
     source = SourceFile.from_bytes("/v/a.ts", "a.ts", code)
-    return prefilter.may_hide_text(source) or QUOTED_ID_TEXT.search(source.content) is not None
+    return prefilter.may_hide_text(source) or quoted_id_text().search(source.content) is not None
 
 
 _PIECES = ["\\", "\r", "\n", "\r\n", "\u2028", '"', "'", "`", " ", "x", "\\n"]
@@ -330,6 +334,31 @@ def test_the_scan_pattern_lets_through_every_file_may_quote_model_id_does(code: 
     # Whatever escapes and line continuations sit between an id's letters.
     source = SourceFile.from_bytes("/v/a.ts", "a.ts", code.encode())
     assert not may_quote_model_id(source.content) or _scan_may_quote(code.encode()), code
+
+
+def _matches_both_ways(code: bytes) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    by_re = [m.span() for m in quoted_id_text().finditer(code)]
+    by_re2 = [m.span() for m in quoted_id_text_re2().finditer(code)]
+    return by_re, by_re2
+
+
+@given(st.lists(st.sampled_from([*_PIECES, *_ID_PIECES, "\xe2", "\u2029", "CLAUDE"]), max_size=16))
+def test_re2_finds_the_matches_re_finds(pieces: list[str]) -> None:
+    # The check looks for candidate literals with RE2 (it compiles the big pattern
+    # in a fraction of re's time): same matches, same order, on any bytes.
+    code = "".join(pieces).encode("utf-8", errors="surrogatepass")
+    by_re, by_re2 = _matches_both_ways(code)
+    assert by_re == by_re2
+
+
+def test_re2_finds_the_matches_re_finds_in_every_fixture() -> None:
+    found = 0
+    for path in sorted(FIXTURES.rglob("*")):
+        if path.suffix in {".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts"}:
+            by_re, by_re2 = _matches_both_ways(path.read_bytes())
+            assert by_re == by_re2, path
+            found += len(by_re)
+    assert found > 20  # the fixtures quote many ids: the comparison compared something
 
 
 @pytest.mark.parametrize(("spec", "positive", "negative"), FAMILY_CASES)

@@ -36,7 +36,25 @@ QUESTIONS: dict[str, Question] = {
     "dollar": lambda s: prefilter.lacks_match(s, re.compile(rb"env$")),
     "space": lambda s: prefilter.lacks_match(s, re.compile(rb"e\sv")),
     "letter escapes": prefilter.may_hide_text,
+    "pattern source": lambda s: prefilter.lacks_clause(s, prefilter.has_pattern(rb"e[n-p]v\b")),
+    "pattern source not RE2": lambda s: prefilter.lacks_clause(s, prefilter.has_pattern(rb"env$")),
 }
+
+
+def test_a_pattern_source_is_the_same_question_as_its_compiled_pattern() -> None:
+    # has_pattern(p) and has_match(re.compile(p)) share one question (and one place
+    # in the scan), so a rule may ask either way.
+    assert prefilter.has_pattern(rb"gp[t]-\d") == prefilter.has_match(re.compile(rb"gp[t]-\d"))
+
+
+def test_compile_re2_refuses_a_pattern_re2_reads_otherwise() -> None:
+    assert [m.span() for m in prefilter.compile_re2(rb"a[bc]+").finditer(b"xabcbx ac")] == [
+        (1, 5),
+        (7, 9),
+    ]
+    with pytest.raises(ValueError, match="RE2 would not read"):
+        prefilter.compile_re2(rb"env$")
+
 
 # Bytes where the answers could differ: needle letters, backslashes, the four line
 # breaks a continuation may end with, case, word characters, a vertical tab, Latin-1.

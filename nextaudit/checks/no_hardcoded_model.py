@@ -20,6 +20,7 @@ from nextaudit.analysis.model_ids import (
     QUOTED_ID_TEXT,
     is_bare_reasoning_id,
     is_model_id,
+    quoted_id_text_re2,
 )
 from nextaudit.analysis.paths import glob_match
 from nextaudit.analysis.syntax import callee_name, member_chain, string_value, text
@@ -85,11 +86,11 @@ _MAX_WRAPPERS = 32
 _ANCHORS = ("^", "$", "\\A", "\\z", "\\Z")
 
 
+_QUOTED_ID = prefilter.has_pattern(QUOTED_ID_TEXT)
+
 # A quote and the start of a built-in id, or an escape that could spell a letter (the
 # module docstring); the engine skips the check on other files.
-_BUILT_IN_NEEDS = prefilter.needs(
-    prefilter.either(prefilter.has_match(QUOTED_ID_TEXT), prefilter.has_match(LETTER_ESCAPE))
-)
+_BUILT_IN_NEEDS = prefilter.needs(prefilter.either(_QUOTED_ID, prefilter.has_match(LETTER_ESCAPE)))
 
 
 def needs(options: Mapping[str, object]) -> prefilter.Needs | None:
@@ -127,7 +128,7 @@ def _candidate_strings(source: SourceFile, extra: bool) -> list[ts.Node]:
         return source.nodes(_STRINGS, "string")
     root = source.root
     found: dict[int, ts.Node] = {}
-    for match in QUOTED_ID_TEXT.finditer(source.content):
+    for match in quoted_id_text_re2().finditer(source.content):
         quote = root.descendant_for_byte_range(match.start(), match.start() + 1)
         literal = quote.parent if quote is not None and not quote.is_named else None
         if (
@@ -147,7 +148,7 @@ def _may_hold_a_model_id(
     if not prefilter.ENABLED:
         return True
     # `may_quote_model_id` as the shared scan of the bytes answers it (model_ids).
-    if prefilter.may_hide_text(source) or not prefilter.lacks_match(source, QUOTED_ID_TEXT):
+    if prefilter.may_hide_text(source) or not prefilter.lacks_clause(source, _QUOTED_ID):
         return True
     if not extra:
         return False
