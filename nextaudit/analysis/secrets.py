@@ -18,6 +18,7 @@ no digit, no capital: `sk-learn-pipeline-configuration`) is prose, not a key.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -44,11 +45,17 @@ class KeyFormat:
 
     kind: str
     marker: str
-    pattern: re.Pattern[str]
+    regex: str
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str]:
+        # Compiled when a text first shows the marker: most runs meet none, and the
+        # fifteen patterns take milliseconds to compile.
+        return re.compile(self.regex)
 
 
 def _format(kind: str, marker: str, regex: str) -> KeyFormat:
-    return KeyFormat(kind, marker, re.compile(regex))
+    return KeyFormat(kind, marker, regex)
 
 
 # Lengths: real keys are longer than these minimums; the minimums are what RULES.md
@@ -203,7 +210,7 @@ _MARKER_SEARCHES: tuple[re.Pattern[bytes], ...] = (
 # Each marker, and whether a key must start a token there: the character before such
 # a marker may not be a letter or a digit (`task-list` holds `sk-`, and no key).
 _MARKERS: tuple[tuple[bytes, bool], ...] = tuple(
-    (key_format.marker.encode("ascii"), key_format.pattern.pattern.startswith(_START))
+    (key_format.marker.encode("ascii"), key_format.regex.startswith(_START))
     for key_format in KEY_FORMATS
 )
 
@@ -227,12 +234,12 @@ def _spelled(marker: str) -> str:
 # with what a dropped backslash leaves allowed between its characters, where a key of
 # its format can start. Files where an escape could spell a character are let through
 # apart (`prefilter.may_hide_text`); the check then reads every literal's value.
-MARKERS_TEXT: re.Pattern[bytes] = re.compile(
-    "|".join(
-        (_TOKEN_START + _DROPPED if at_token_start else "") + _spelled(marker.decode("ascii"))
-        for marker, at_token_start in sorted(set(_MARKERS))
-    ).encode("ascii")
-)
+# Kept as its source, not compiled by `re` (milliseconds, every run): the scan answers
+# it (prefilter.has_pattern).
+MARKERS_TEXT: bytes = "|".join(
+    (_TOKEN_START + _DROPPED if at_token_start else "") + _spelled(marker.decode("ascii"))
+    for marker, at_token_start in sorted(set(_MARKERS))
+).encode("ascii")
 
 
 # Escapes that can spell a character in a literal (prefilter.may_hide_text's pattern).

@@ -43,7 +43,7 @@ class _Run:
 # A marker where a key can start, or an escape that could spell one (module
 # docstring); the engine skips the check on other files.
 NEEDS = prefilter.needs(
-    prefilter.either(prefilter.has_match(MARKERS_TEXT), prefilter.has_match(LETTER_ESCAPE))
+    prefilter.either(prefilter.has_pattern(MARKERS_TEXT), prefilter.has_match(LETTER_ESCAPE))
 )
 
 
