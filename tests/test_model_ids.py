@@ -15,12 +15,12 @@ from nextaudit.analysis.model_ids import (
     BARE_REASONING_ID,
     FAMILIES,
     FLAGS,
-    MODEL_ID,
     PROVIDER_PREFIXES,
     family_of,
     is_bare_reasoning_id,
     is_model_id,
     may_quote_model_id,
+    model_id_pattern,
     quoted_id_text,
     quoted_id_text_re2,
 )
@@ -308,7 +308,8 @@ def test_deep_nesting_does_not_recurse() -> None:
 
 @given(
     value=st.one_of(
-        st.from_regex(MODEL_ID, fullmatch=True), st.from_regex(BARE_REASONING_ID, fullmatch=True)
+        st.from_regex(model_id_pattern(), fullmatch=True),
+        st.from_regex(BARE_REASONING_ID, fullmatch=True),
     ),
     quote=st.sampled_from("\"'`"),
     before=st.sampled_from(["", "const m = ", "x("]),
