@@ -23,7 +23,7 @@ from nextaudit.source import SourceFile
 from nextaudit.suppressions import Suppression, source_suppressions
 
 if TYPE_CHECKING:
-    from nextaudit.analysis.prefilter import Needs
+    from nextaudit.analysis.prefilter import Needs, NeedsTable
 
 SYNTAX_ERROR = "syntax-error"
 
@@ -134,13 +134,16 @@ def _run_rules(
     verbose: bool,
     result: FileResult,
 ) -> None:
-    for setting, rule, check, options, needs in _bound_checks(settings, registry):
+    bound, table = _bound_checks(settings, registry)
+    # Which checks the file meets the needs of, all at once (see NeedsTable).
+    met = table.met(source)
+    for (setting, rule, check, options, _needs), needs_met in zip(bound, met, strict=True):
         if rule is None or check is None:  # syntax-error
             finding = syntax_error_finding(source, setting.severity)
             if finding is not None:
                 result.findings.append(finding)
             continue
-        if needs is not None and not needs.met_by(source):
+        if not needs_met:
             continue  # the file cannot hold what the rule reports
         ctx = RuleContext(rule, setting.severity, options, source)
         try:
@@ -159,11 +162,14 @@ _BoundCheck = tuple[
 # Settings tuples are shared by every file with the same effective rules: their rules,
 # checks and option maps are looked up once per tuple, not once per file and rule.
 # Keyed by id(); the tuple is kept in the value so its id cannot be reused.
-_BOUND: dict[int, tuple[Sequence[RuleSetting], Registry, list[_BoundCheck]]] = {}
+_BOUND: dict[int, tuple[Sequence[RuleSetting], Registry, tuple[list[_BoundCheck], NeedsTable]]] = {}
 _MAX_BOUND = 256
 
 
-def _bound_checks(settings: Sequence[RuleSetting], registry: Registry) -> list[_BoundCheck]:
+def _bound_checks(
+    settings: Sequence[RuleSetting], registry: Registry
+) -> tuple[list[_BoundCheck], NeedsTable]:
+    """The checks of a settings tuple, and the table of their needs."""
     found = _BOUND.get(id(settings))
     if found is not None and found[0] is settings and found[1] is registry:
         return found[2]
@@ -178,10 +184,13 @@ def _bound_checks(settings: Sequence[RuleSetting], registry: Registry) -> list[_
             options = MappingProxyType(setting.options_map)
             check = registry.file_check(rule.id)
             bound.append((setting, rule, check, options, registry.file_needs(rule.id, options)))
+    from nextaudit.analysis.prefilter import NeedsTable  # not needed by a warm run
+
+    table = NeedsTable([needs for *_, needs in bound])
     if len(_BOUND) >= _MAX_BOUND:
         _BOUND.clear()
-    _BOUND[id(settings)] = (settings, registry, bound)
-    return bound
+    _BOUND[id(settings)] = (settings, registry, (bound, table))
+    return bound, table
 
 
 def _collect_facts(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -18,6 +19,7 @@ from nextaudit.registry import Registry, RegistryError, default_registry
 from nextaudit.source import SourceFile
 
 RULE = "no-explicit-any"
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _source(code: str, rel: str = "lib/a.ts") -> SourceFile:
@@ -140,3 +142,96 @@ def test_needs_get_the_effective_options(monkeypatch: pytest.MonkeyPatch) -> Non
     defaults = registry[rule].default_options()
     assert got == [{**defaults, "loggers": ["audit"]}]
     assert set(defaults) - {"loggers"}, "the rule has other options, taken from its defaults"
+
+
+# --- NeedsTable: every check's needs of a file at once, looked up by role and scan ---
+
+_ROUTE_NEEDS = prefilter.needs(prefilter.has(b"GET"), roles=[Role.ROUTE])
+_ENV_NEEDS = prefilter.needs(prefilter.either(prefilter.has(b"env"), prefilter.has_text(b"ENV")))
+_TABLE_NEEDS: list[prefilter.Needs | None] = [None, _ROUTE_NEEDS, _ENV_NEEDS]
+
+
+def _each_way(table: prefilter.NeedsTable, source: SourceFile) -> tuple[bool, ...]:
+    return tuple(n is None or n.met_by(source) for n in table.needs)
+
+
+@pytest.mark.parametrize(
+    ("code", "rel"),
+    [
+        ("export async function GET() { return env }", "app/api/x/route.ts"),
+        ("export async function GET() { return env }", "lib/x.ts"),  # same bytes, no role
+        ("const a = 1", "app/api/x/route.ts"),
+        ('const k = "E\\NV"', "lib/x.ts"),  # a dropped backslash spells the text
+        ('const k = "\\x45NV"', "lib/x.ts"),  # an escape that may spell any letter
+        ("GET env ENV", "app/api/y/route.ts"),
+    ],
+)
+def test_the_table_answers_as_each_needs_does(code: str, rel: str) -> None:
+    table = prefilter.NeedsTable(_TABLE_NEEDS)
+    first = table.met(_source(code, rel))
+    again = table.met(_source(code, rel))  # a new file with the same role and scan
+    assert first == again == _each_way(table, _source(code, rel))
+
+
+def test_the_table_tells_files_apart_by_role_with_the_same_bytes() -> None:
+    table = prefilter.NeedsTable(_TABLE_NEEDS)
+    code = "export function GET() {}"
+    assert table.met(_source(code, "app/api/x/route.ts")) == (True, True, False)
+    assert table.met(_source(code, "lib/x.ts")) == (True, False, False)
+
+
+def test_a_question_the_scan_cannot_answer_is_asked_of_every_file() -> None:
+    # `$` is read otherwise by RE2: the question is answered by `re`, file by file,
+    # so its answer cannot be looked up from another file's scan.
+    direct = prefilter.needs(prefilter.has_match(re.compile(rb"env$")))
+    table = prefilter.NeedsTable([direct])
+    assert table.met(_source("const a = env")) == (True,)
+    assert table.met(_source("const a = env + 1")) == (False,)
+    assert table.met(_source("const a = env")) == (True,)
+
+
+def test_the_table_follows_the_filters_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    table = prefilter.NeedsTable(_TABLE_NEEDS)
+    code, rel = "const a = 1", "lib/x.ts"
+    assert table.met(_source(code, rel)) == (True, False, False)
+    monkeypatch.setattr(prefilter, "ENABLED", False)
+    assert table.met(_source(code, rel)) == (True, False, True)  # roles still hold
+
+
+def test_the_table_answers_as_each_needs_does_on_every_fixture() -> None:
+    registry = default_registry()
+    table = prefilter.NeedsTable(
+        [registry.file_needs(rule.id, {}) for rule in registry if rule.kind == "file"]
+    )
+    compared = 0
+    for path in sorted(FIXTURES.rglob("*")):
+        if path.suffix not in {".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs"}:
+            continue
+        rel = path.relative_to(FIXTURES).as_posix()
+        raw = path.read_bytes()
+        looked_up = table.met(SourceFile.from_bytes(path.as_posix(), rel, raw))
+        looked_up_again = table.met(SourceFile.from_bytes(path.as_posix(), rel, raw))
+        asked = _each_way(table, SourceFile.from_bytes(path.as_posix(), rel, raw))
+        assert looked_up == looked_up_again == asked, rel
+        compared += 1
+    assert compared > 50
+
+
+def test_a_file_like_one_seen_before_is_looked_up_not_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    table = prefilter.NeedsTable(_TABLE_NEEDS)
+    asked: list[str] = []
+    met_by = prefilter.Needs.met_by
+
+    def counting(self: prefilter.Needs, source: SourceFile) -> bool:
+        asked.append(source.rel_path)
+        return met_by(self, source)
+
+    monkeypatch.setattr(prefilter.Needs, "met_by", counting)
+    table.met(_source("const env = 1", "lib/a.ts"))
+    assert asked == ["lib/a.ts", "lib/a.ts"]
+    table.met(_source("const b = env", "lib/b.ts"))  # the same needles found, same role
+    assert asked == ["lib/a.ts", "lib/a.ts"]
+    table.met(_source("const b = 1", "lib/c.ts"))  # other needles found
+    assert asked == ["lib/a.ts", "lib/a.ts", "lib/c.ts", "lib/c.ts"]
