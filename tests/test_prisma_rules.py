@@ -427,3 +427,45 @@ def test_prisma_calls_where_keeps_what_keep_accepts_of_prisma_calls(
                     assert kept == [found for found in every if keep(found.call)]
                     checked += len(kept)
     assert checked
+
+
+_CLIENT_SPANS = [
+    SPANNED,
+    "for (const u of us) { await getPrisma().user.findMany(); }\n",
+    "xs.map((x) => (this.db as any).post.update({}));\nxs.map((x) => x);\n",
+    "xs.forEach(async (x) => { await ctx.tx!.$executeRaw`x`; });\n",
+    "while (a) prisma.user.findMany<T>({ take: 1 }); do { db.$queryRaw<R[]>`q` } while (b)\n",
+    "xs.filter((x) => x.active).map((x) => x.id); // prisma.user.findMany in a comment\n",
+    "for (;;) { pr\\u0069sma.user.count(); d\\u0062.$queryRaw`x` }\n",
+    "xs.map((x) => db . post\n  . count()); xs.some((x) => prismaClient.user.count())\n",
+]
+
+
+@pytest.mark.parametrize("clients", [DEFAULT_CLIENTS, ("prismaClient",), ("tx", ""), ()])
+def test_spans_naming_a_client_keep_every_call_in_a_loop(clients: Sequence[str]) -> None:
+    """The rule's shortcut (`spans_naming_a_client`, words before `_end_of_last`
+    only) finds the same calls in loops as every span of `_repeated_spans`."""
+    from nextaudit.analysis.prisma import client_name_bytes
+    from nextaudit.checks.prisma_query_in_loop import (
+        _end_of_last,
+        _repeated_spans,
+        spans_naming_a_client,
+    )
+
+    sources = [
+        *_prisma_fixture_sources(),
+        *(SourceFile.from_bytes("/v/a.ts", "a.ts", code.encode()) for code in _CLIENT_SPANS),
+    ]
+    names = client_name_bytes(clients)
+    checked = 0
+    for source in sources:
+        every = _repeated_spans(source)
+        slow = prisma_calls_in(source, every, clients) if every else []
+        kept = spans_naming_a_client(
+            source.content, _repeated_spans(source, _end_of_last(source.content, names)), names
+        )
+        assert set(kept) <= set(every)
+        fast = prisma_calls_in(source, kept, clients) if kept else []
+        assert fast == slow, source.path
+        checked += len(slow)
+    assert checked or not clients

@@ -135,6 +135,12 @@ def _encoded(names: tuple[str, ...]) -> tuple[bytes, ...]:
     return tuple(name.encode("utf-8", errors="surrogatepass") for name in names)
 
 
+def client_name_bytes(clients: Collection[str]) -> tuple[bytes, ...]:
+    """The names of `clients` as the bytes a file spells them with: a Prisma call
+    through one of them holds its name's bytes (see `lacks_prisma_calls`)."""
+    return _encoded(tuple(clients))
+
+
 class _Finder(Protocol):
     """What `_names_finder` compiles to (RE2 has no type stubs)."""
 
