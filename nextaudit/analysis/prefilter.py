@@ -315,8 +315,9 @@ class NeedsTable:
             for clause in needs.clauses
             for question in clause
         ]
-        # A question answered directly (-1) depends on more than the scan: no table.
-        self._last_index = -1 if -1 in indexes else max(indexes, default=0)
+        # A question answered directly (-1) depends on more than the scan: no table;
+        # without questions, nothing to look up (roles alone are cheap to ask).
+        self._last_index = -1 if -1 in indexes or not indexes else max(indexes)
         self._by_scan = {}
         self._scanner = scanner
 
