@@ -16,6 +16,7 @@ without one of those words has nothing to report.
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import re
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from fnmatch import fnmatchcase
 import tree_sitter as ts
 
 from nextaudit.analysis import prefilter
-from nextaudit.analysis.bindings import identifiers_named
+from nextaudit.analysis.bindings import identifiers_named, pattern_names
 from nextaudit.analysis.dataflow import ValueFlow, called_function, parameter_bindings, trace
 from nextaudit.analysis.flow import handlers
 from nextaudit.analysis.imports import import_bindings
@@ -155,9 +156,13 @@ def _request_bindings(function: ts.Node) -> list[ts.Node]:
     params = function_parameters(function)
     if not params:
         return []
+    # `parameter_bindings(function, 0)`, from the parameters read once: the first one
+    # that is not a TypeScript `this` parameter.
+    first = next((p for p in params if parameter_pattern(p).type != "this"), None)
+    bound = [node for _name, node in pattern_names(first)] if first is not None else []
     if parameter_pattern(params[0]).type in ("identifier", "assignment_pattern"):
-        return parameter_bindings(function, 0)
-    return [node for node in parameter_bindings(function, 0) if text(node) in REQUEST_NAMES]
+        return bound
+    return [node for node in bound if text(node) in REQUEST_NAMES]
 
 
 def _body_read(expression: ts.Node) -> ts.Node | None:
@@ -201,10 +206,67 @@ def _key_name(pair: ts.Node) -> str | None:
     return string_value(key)
 
 
+_Matcher = Callable[[str], "re.Match[str] | None"]
+
+
+def _glob_matcher(globs: list[str]) -> _Matcher | None:
+    """One regex that matches a name when `fnmatchcase(name, glob)` holds for any of
+    `globs` (None for no globs): each `translate`d glob is anchored (`\\Z`) and uses
+    group names of its own, so their alternation is what `any(fnmatchcase(...))` is."""
+    if not globs:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(glob)})" for glob in globs)).match
+
+
+class CalleeList:
+    """An option's callee patterns, compiled: `matches(callee, imported)` is
+    `any(p.matches_callee(callee, imported) for p in patterns)`, with the names of all
+    the patterns of a kind tried by one regex instead of one `fnmatchcase` each (a
+    validator list has ten patterns, and every call a body value reaches asks it)."""
+
+    def __init__(self, patterns: tuple[CalleePattern, ...]) -> None:
+        self.patterns = patterns
+        self.plain = _glob_matcher([p.name for p in patterns if p.receiver is None])
+        self.any_receiver = _glob_matcher([p.name for p in patterns if p.receiver == "*"])
+        chained = [p for p in patterns if p.receiver is not None and p.receiver != "*"]
+        self.chained_names = _glob_matcher([p.name for p in chained])
+        self.chained = tuple(
+            (
+                re.compile(fnmatch.translate(p.receiver or "")).match,
+                re.compile(fnmatch.translate(p.name)).match,
+            )
+            for p in chained
+        )
+
+    def matches(self, callee: _Callee, imported: Callable[[str], str]) -> bool:
+        kind = callee.kind
+        if kind == "identifier":
+            plain = self.plain
+            if plain is None:
+                return False
+            local = callee.name
+            # `imported` is asked only when the local name matches no pattern.
+            return plain(local) is not None or plain(imported(local)) is not None
+        if kind != "member_expression":
+            return False
+        if self.any_receiver is None and self.chained_names is None:
+            return False
+        name = callee.name
+        if self.any_receiver is not None and self.any_receiver(name) is not None:
+            return True
+        if self.chained_names is None or self.chained_names(name) is None:
+            return False
+        chain = callee.receiver_chain
+        return chain is not None and any(
+            receiver(chain) is not None and method(name) is not None
+            for receiver, method in self.chained
+        )
+
+
 @functools.lru_cache(maxsize=64)
-def _callee_patterns(entries: tuple[str, ...]) -> tuple[CalleePattern, ...]:
-    """An option's callee patterns, parsed once per distinct list."""
-    return tuple(CalleePattern.parse(entry) for entry in entries)
+def _callee_patterns(entries: tuple[str, ...]) -> CalleeList:
+    """An option's callee patterns, parsed and compiled once per distinct list."""
+    return CalleeList(tuple(CalleePattern.parse(entry) for entry in entries))
 
 
 class _Analysis:
@@ -274,9 +336,9 @@ class _Analysis:
             return False
         callee = _Callee(unwrap(function))
         imported = self.imported_name
-        if any(p.matches_callee(callee, imported) for p in self.non_validators):
+        if self.non_validators.matches(callee, imported):
             return False
-        return any(p.matches_callee(callee, imported) for p in self.validators)
+        return self.validators.matches(callee, imported)
 
     def validates(self, call: ts.Node, index: int, depth: int = 0) -> bool:
         """A validator call, or a same-file function whose `index`-th parameter flows
