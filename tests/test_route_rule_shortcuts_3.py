@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from test_name_search import _parse, _sources
 
 from nextaudit.analysis.dataflow import parameter_bindings
+from nextaudit.analysis.nextjs import exports, top_level_statements
 from nextaudit.analysis.syntax import (
     FUNCTION_TYPES,
     descendants,
@@ -145,3 +146,31 @@ def test_request_bindings_on_fixtures_and_oddities() -> None:
         for node in descendants(source.root):
             if node.type in FUNCTION_TYPES:
                 assert _request_bindings(node) == _slow_request_bindings(node)
+
+
+ODD_EXPORTS = [
+    "export default function GET() {}\nexport async function POST() {}",
+    "export /* default */ function GET() {}\nexport default class K {}",
+    "@dec('default') export class A {}\n@dec export default class B {}",
+    "export const defaultValue = 1; export default defaultValue;",
+    "export default async () => {}; export { a as default } from 'm'",
+    "export // default\n default function f() {}",
+    "export d\\u0065fault function f() {}",
+]
+
+
+def test_default_exports_on_fixtures_and_oddities() -> None:
+    """`exports` finds the `default` keyword of the statements that have one, though it
+    looks at their children only where the bytes before the declaration spell it."""
+    extra = [("odd.ts", "odd.ts", code.encode("utf-8")) for code in ODD_EXPORTS]
+    for _path, rel, raw in [*_sources(), *extra]:
+        source = _parse(rel, raw)
+        fast = [(e.statement.id, e.node.id) for e in exports(source) if e.node.type == "default"]
+        slow = [
+            (statement.id, child.id)
+            for statement in top_level_statements(source)
+            if statement.type == "export_statement"
+            for child in statement.children
+            if child.type == "default"
+        ]
+        assert fast == slow

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import tree_sitter as ts
 
@@ -44,10 +45,10 @@ _CALLS = "(call_expression) @call"
 _NEWS = "(new_expression) @new"
 
 
-@dataclass(frozen=True)
-class RouteHandler:
+class RouteHandler(NamedTuple):
     """A route handler with what rules ask of it. `request` / `context` are the names
-    of its first and second parameters when they are plain identifiers."""
+    of its first and second parameters when they are plain identifiers. (A NamedTuple,
+    as `nextjs.Handler` is: immutable, and cheaper to build than a frozen dataclass.)"""
 
     handler: Handler
     function: ts.Node | None
@@ -68,8 +69,8 @@ class RouteHandler:
         return self.handler.wrappers
 
 
-def _param_name(function: ts.Node, index: int) -> str | None:
-    params = function_parameters(function)
+def _param_name(params: list[ts.Node], index: int) -> str | None:
+    """The name of the `index`-th of a function's `params`, when it is a plain name."""
     if index >= len(params):
         return None
     pattern = parameter_pattern(params[index])
@@ -88,14 +89,17 @@ def _handlers(source: SourceFile) -> list[RouteHandler]:
     out: list[RouteHandler] = []
     for handler in route_handlers(source):
         function = handler.function
-        body = function_body(function) if function is not None else None
+        if function is None:
+            out.append(RouteHandler(handler, None, None, None, None))
+            continue
+        params = function_parameters(function)  # read once for both names
         out.append(
             RouteHandler(
                 handler,
                 function,
-                body,
-                _param_name(function, 0) if function is not None else None,
-                _param_name(function, 1) if function is not None else None,
+                function_body(function),
+                _param_name(params, 0),
+                _param_name(params, 1),
             )
         )
     return out
