@@ -3,7 +3,9 @@
 - validate-request-input: a compiled `CalleeList` matches a callee exactly when one
   of its `CalleePattern`s does, and asks for the imported name no more than they do;
   `_request_bindings` reads the parameters once and finds what `parameter_bindings`
-  finds.
+  finds;
+- `nextjs.exports` finds the `default` keyword of export statements from the bytes
+  before their declaration.
 
 Run over every call of every fixture file, the oddities of `test_name_search`, the
 oddities below and fuzzed inputs.

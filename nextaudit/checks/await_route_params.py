@@ -11,7 +11,7 @@ Awaiting, `.then()`, `use()`, returning or passing the promise along are fine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import tree_sitter as ts
 
@@ -68,17 +68,17 @@ _PATTERNS = ("object_pattern", "array_pattern")
 _MAX_SHOWN = 40
 
 
-@dataclass(frozen=True)
-class _Source:
-    """A parameter that receives the props (or route context) holding the promises."""
+class _Source(NamedTuple):
+    """A parameter that receives the props (or route context) holding the promises.
+    (These records are NamedTuples: as immutable as frozen dataclasses, and several
+    times cheaper to build; a run builds thousands.)"""
 
     function: ts.Node
     parameter: ts.Node
     keys: frozenset[str]
 
 
-@dataclass(frozen=True)
-class _Binding:
+class _Binding(NamedTuple):
     """A name in `scope`, from byte `after` on, bound to a promise (`is_promise`) or to
     the props object that holds the promises under `keys`."""
 
@@ -88,8 +88,7 @@ class _Binding:
     is_promise: bool
 
 
-@dataclass(frozen=True)
-class _Access:
+class _Access(NamedTuple):
     node: ts.Node
     promise: str
     use: str
