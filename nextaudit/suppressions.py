@@ -19,12 +19,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from nextaudit.analysis import prefilter
 from nextaudit.findings import Finding, Location, Severity
+from nextaudit.source import SourceFile
 
 if TYPE_CHECKING:
     import tree_sitter as ts
-
-    from nextaudit.source import SourceFile
 
 DIRECTIVE = re.compile(r"nextaudit-ignore(?P<file>-file)?(?P<colon>\s*:)?(?P<rest>[^\n]*)")
 RULE_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
@@ -74,14 +74,14 @@ def parse_directive(comment: str) -> tuple[bool, tuple[str, ...], str, str] | No
 _COMMENTS = "(comment) @comment"
 _MARK = "nextaudit-ignore"
 _MARK_BYTES = _MARK.encode("ascii")
+# Answered by the scan of the file's bytes that the rules' filters share (an `in`
+# over every file cost ~2.5 us of the ~3 spent here on a file without directives).
+_HAS_MARK = prefilter.has(_MARK_BYTES)
 
 
-def source_suppressions(source: object) -> list[Suppression]:
+def source_suppressions(source: SourceFile) -> list[Suppression]:
     """Directives in a parsed SourceFile's comment nodes."""
-    from nextaudit.source import SourceFile
-
-    assert isinstance(source, SourceFile)
-    if b"nextaudit-ignore" not in source.content:
+    if prefilter.lacks_clause(source, _HAS_MARK) or _MARK_BYTES not in source.content:
         return []
     out: list[Suppression] = []
     leading = _leading_comment_ids(source)
@@ -115,8 +115,6 @@ def directive_comments(source: SourceFile) -> list[ts.Node]:
     """The comments that spell `nextaudit-ignore`, in source order: found from the
     bytes (the smallest node around each occurrence) instead of a query over every
     comment of the file, which walks the whole tree."""
-    from nextaudit.analysis import prefilter
-
     if not prefilter.ENABLED:
         return [c for c in source.nodes(_COMMENTS, "comment") if _MARK in source.node_text(c)]
     found: list[ts.Node] = []
@@ -132,10 +130,7 @@ def directive_comments(source: SourceFile) -> list[ts.Node]:
     return found
 
 
-def _leading_comment_ids(source: object) -> set[int]:
-    from nextaudit.source import SourceFile
-
-    assert isinstance(source, SourceFile)
+def _leading_comment_ids(source: SourceFile) -> set[int]:
     ids: set[int] = set()
     for child in source.root.children:
         if child.type == "comment":
@@ -153,11 +148,8 @@ def _leading_comment_ids(source: object) -> set[int]:
     return ids
 
 
-def _next_code_line(source: object, first_row_after: int) -> int:
+def _next_code_line(source: SourceFile, first_row_after: int) -> int:
     """The 1-based line of the next line that holds code (not blank, not only a comment)."""
-    from nextaudit.source import SourceFile
-
-    assert isinstance(source, SourceFile)
     total = source.line_count()
     line = first_row_after + 1
     while line <= total:
