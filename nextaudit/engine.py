@@ -318,20 +318,22 @@ def cached_result(
 def _read_source(path: str, max_file_size: int) -> bytes | FileResult:
     """The file's bytes, or the result of a file that is not analysed."""
     try:
-        size = os.path.getsize(path)
-        if size > max_file_size:
-            return FileResult(
-                path,
-                notices=[
-                    Notice(
-                        path,
-                        f"skipped: {size} bytes is over max-file-size ({max_file_size} bytes)",
-                        "file-too-large",
-                    )
-                ],
-                analysed=False,
-            )
+        # One open, then the size of what was opened (a stat by path, then an open,
+        # looked the path up twice).
         with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_file_size:
+                return FileResult(
+                    path,
+                    notices=[
+                        Notice(
+                            path,
+                            f"skipped: {size} bytes is over max-file-size ({max_file_size} bytes)",
+                            "file-too-large",
+                        )
+                    ],
+                    analysed=False,
+                )
             raw = handle.read()
     except OSError as exc:
         return FileResult(
