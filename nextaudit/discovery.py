@@ -134,7 +134,7 @@ def discover(
             continue
         result.walked.append(absolute)
         _walk(absolute, result, seen_files, excluded, wanted, also)
-    result.paths.sort(key=None if os.sep == "/" else _posix)
+    result.paths.sort(key=None if os.sep == "/" else posix_path)
     result.others.sort(key=lambda p: p.as_posix())
     return result
 
@@ -227,8 +227,9 @@ def _walk(
         stack.extend((d, real, ignores) for d, real in reversed(subdirs))
 
 
-def _posix(path: str) -> str:
-    return path.replace(os.sep, "/")
+def posix_path(path: str) -> str:
+    """An OS path string in POSIX form (itself where the separator is `/`)."""
+    return path if os.sep == "/" else path.replace(os.sep, "/")
 
 
 def _name(entry: os.DirEntry[str]) -> str:

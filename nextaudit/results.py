@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nextaudit.discovery import posix_path
 from nextaudit.findings import Finding, Notice, Severity
 from nextaudit.registry import Rule
 
@@ -55,7 +56,7 @@ def relative_posix(path: Path | str, base: Path) -> str:
     # costs 15 us. Both sides normalised, a path below `base` starts with its POSIX
     # form and a slash; a string is taken as it is only when it is normal.
     if isinstance(path, str):
-        text = path if os.sep == "/" else path.replace(os.sep, "/")
+        text = posix_path(path)
         if not _normal_absolute(text):
             return relative_posix(Path(path), base)
     else:

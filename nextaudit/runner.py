@@ -29,7 +29,7 @@ from nextaudit.cache import (
 )
 from nextaudit.config import Config
 from nextaudit.context import ProjectContext
-from nextaudit.discovery import Discovery, discover
+from nextaudit.discovery import Discovery, discover, posix_path
 from nextaudit.engine import (
     NO_COLLECTING,
     CollectPlan,
@@ -395,7 +395,7 @@ class _ProjectRuleStore:
 
 
 def _stat_entry(name: str, stats: Mapping[str, os.stat_result | None]) -> tuple[str, int, int]:
-    posix = _posix(name)
+    posix = posix_path(name)
     stat = stats[posix] if posix in stats else _stats([name])[posix]
     if stat is None:
         return (posix, -1, -1)
@@ -408,14 +408,10 @@ def _stats(paths: Sequence[str]) -> dict[str, os.stat_result | None]:
     stat = os.stat
     for path in paths:
         try:
-            found[_posix(path)] = stat(path)
+            found[posix_path(path)] = stat(path)
         except OSError:
-            found[_posix(path)] = None
+            found[posix_path(path)] = None
     return found
-
-
-def _posix(path: str) -> str:
-    return path if os.sep == "/" else path.replace(os.sep, "/")
 
 
 class _Lines:
@@ -480,13 +476,14 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
     digests: dict[int, str] = {}  # by id() of the shared settings tuple
     now_ns = time.time_ns()
     # As relative_posix says, by string: discovered paths are absolute and normal.
-    root_prefix = config.root.as_posix().rstrip("/") + "/" if config.root.is_absolute() else "\0"
+    root_prefix = config.root.as_posix().rstrip("/") + "/"
+    absolute_root = config.root.is_absolute()
     for path in files:
-        posix = _posix(path)
-        if posix.startswith(root_prefix):
+        posix = posix_path(path)
+        if absolute_root and posix.startswith(root_prefix):
             rel = posix[len(root_prefix) :]
         else:
-            rel = relative_posix(Path(path), config.root)
+            rel = relative_posix(path, config.root)
         rel_paths[posix] = rel
         settings = config.file_settings(rel)
         digest = digests.get(id(settings))
@@ -540,7 +537,7 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
                 cache_results[result.path] = result
             advance()
     if cache_dir is not None:
-        discovered = frozenset(map(_posix, discovery.paths))
+        discovered = frozenset(map(posix_path, discovery.paths))
         _write_cache_index(cache_dir, cache_results, discovered, discovery.walked)
     for where in project_roots:
         where.project.facts = facts

@@ -16,18 +16,20 @@ from nextaudit.analysis.model_ids import (
     FAMILIES,
     FLAGS,
     PROVIDER_PREFIXES,
+    QUOTED_ID_TEXT,
     family_of,
     is_bare_reasoning_id,
     is_model_id,
     may_quote_model_id,
     model_id_pattern,
-    quoted_id_text,
     quoted_id_text_re2,
 )
 from nextaudit.registry import default_registry
 from nextaudit.source import SourceFile
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# The check's pattern as `re` reads it: what RE2's matches are held to.
+QUOTED_ID_RE = re.compile(QUOTED_ID_TEXT)
 
 # Every family of RULES.md: (family spec, an id it matches, a near miss it must not).
 FAMILY_CASES: list[tuple[str, str, str]] = [
@@ -323,7 +325,7 @@ def _scan_may_quote(code: bytes) -> bool:
     """The check's filter: `QUOTED_ID_TEXT` in the bytes, or an escape that could
     spell a letter (no-hardcoded-model asks the shared scan of the bytes)."""
     source = SourceFile.from_bytes("/v/a.ts", "a.ts", code)
-    return prefilter.may_hide_text(source) or quoted_id_text().search(source.content) is not None
+    return prefilter.may_hide_text(source) or QUOTED_ID_RE.search(source.content) is not None
 
 
 _PIECES = ["\\", "\r", "\n", "\r\n", "\u2028", '"', "'", "`", " ", "x", "\\n"]
@@ -338,7 +340,7 @@ def test_the_scan_pattern_lets_through_every_file_may_quote_model_id_does(code: 
 
 
 def _matches_both_ways(code: bytes) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    by_re = [m.span() for m in quoted_id_text().finditer(code)]
+    by_re = [m.span() for m in QUOTED_ID_RE.finditer(code)]
     by_re2 = [m.span() for m in quoted_id_text_re2().finditer(code)]
     return by_re, by_re2
 

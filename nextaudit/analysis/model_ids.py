@@ -259,7 +259,7 @@ _SPELLED_START = 8
 # Kept as its source: `re` takes 10-15 ms to compile it, every run, and it need not.
 # The scan answers it as a byte question (prefilter.has_pattern), and the check finds
 # its matches with RE2 (`quoted_id_text_re2`), which compiles it in ~1.5 ms and finds
-# the same ones (tests/test_model_ids.py); `quoted_id_text()` is the `re` version.
+# the same ones as `re` (tests/test_model_ids.py).
 QUOTED_ID_TEXT: bytes = (
     "[\"'`]"
     + _DROPPED
@@ -267,12 +267,6 @@ QUOTED_ID_TEXT: bytes = (
         sorted({start[:_SPELLED_START] for start in id_starts()}), _DROPPED, any_case=True
     )
 ).encode("ascii")
-
-
-@functools.cache
-def quoted_id_text() -> re.Pattern[bytes]:
-    """`QUOTED_ID_TEXT` compiled by `re`."""
-    return re.compile(QUOTED_ID_TEXT)
 
 
 @functools.cache

@@ -453,9 +453,9 @@ def _as_re2(pattern: re.Pattern[bytes]) -> bytes | None:
         if flags & flag:
             letters += letter
             flags &= ~flag
-    if flags or _NOT_LIKE_RE2.search(pattern.pattern) is not None:
+    body = _source_as_re2(pattern.pattern)
+    if flags or body is None:
         return None
-    body = pattern.pattern
     return b"(?" + letters + b":" + body + b")" if letters else body
 
 
