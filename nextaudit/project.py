@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import overload
 
-from nextaudit.discovery import Discovery, discover
+from nextaudit.discovery import Discovery, discover, posix_path
 from nextaudit.findings import Location
 from nextaudit.results import relative_posix
 from nextaudit.source import SourceFile, decode_source, normalise_newlines
@@ -266,6 +266,9 @@ def is_prisma_schema(rel_path: str) -> bool:
 # --- the project ---------------------------------------------------------------------
 
 
+_NO_FACTS: Mapping[str, object] = {}
+
+
 class PathList(Sequence[Path]):
     """Paths made from their strings when first asked for: a run keeps every source
     file as a string (a Path costs 3-6 us to make), and only project rules that run
@@ -349,8 +352,9 @@ class Project:
         files = self.source_files
         return files.names if isinstance(files, PathList) else [os.fspath(p) for p in files]
 
-    def relative(self, path: Path) -> str:
-        """POSIX path of `path` relative to the root (what globs are matched against)."""
+    def relative(self, path: Path | str) -> str:
+        """POSIX path of `path` (a Path or a name from `source_names`) relative to the
+        root (what globs are matched against)."""
         return relative_posix(path, self.root)  # by string when it can: once per file
 
     def read(self, path: Path) -> TextFile | None:
@@ -380,11 +384,13 @@ class Project:
             return None
         return raw
 
-    def collected(self, rule_id: str, path: Path) -> object:
-        """What `rule_id`'s collector returned for `path` while the file was analysed in
-        this run, or NOT_COLLECTED (the file was not analysed: `--changed-since`, a
-        crash) and the rule works it out itself."""
-        return self.facts.get(path.as_posix(), {}).get(rule_id, NOT_COLLECTED)
+    def collected(self, rule_id: str, path: Path | str) -> object:
+        """What `rule_id`'s collector returned for `path` (a Path or a name from
+        `source_names`) while the file was analysed in this run, or NOT_COLLECTED (the
+        file was not analysed: `--changed-since`, a crash) and the rule works it out
+        itself."""
+        key = posix_path(path) if isinstance(path, str) else path.as_posix()
+        return self.facts.get(key, _NO_FACTS).get(rule_id, NOT_COLLECTED)
 
     def parse(self, path: Path, raw: bytes | None = None) -> SourceFile | None:
         """A source file parsed as the engine parses it (from `raw` when already read)."""

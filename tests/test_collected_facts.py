@@ -26,7 +26,7 @@ from nextaudit.checks import prisma_generated_types, structure_doc
 from nextaudit.config import load_config
 from nextaudit.discovery import discover
 from nextaudit.findings import Finding
-from nextaudit.project import Project, is_project_input
+from nextaudit.project import NOT_COLLECTED, Project, is_project_input
 from nextaudit.registry import default_registry
 from nextaudit.results import RunResult
 from nextaudit.runner import RunOptions, run
@@ -431,3 +431,16 @@ def test_described_positions_count_code_points() -> None:
     spans = [span for _names, _name, span, _line in structure_doc._describe(source)]
     assert spans[:2] == [[1, 27, 1, 28], [2, 43, 2, 44]]
     assert len(spans) == 7
+
+
+def test_collected_facts_are_found_by_name_or_by_path(tmp_path: Path) -> None:
+    """Project rules look facts up by the names the run keeps (strings), or by Path."""
+    source = tmp_path / "lib" / "a.ts"
+    project = Project.build(tmp_path, [str(source)])
+    project.facts = {source.as_posix(): {"structure-doc": [], "prisma-generated-types": ["A"]}}
+    (name,) = project.source_names()
+    assert project.collected("prisma-generated-types", name) == ["A"]
+    assert project.collected("prisma-generated-types", source) == ["A"]
+    assert project.collected("structure-doc", name) == []
+    assert project.collected("pnpm-only", name) is NOT_COLLECTED
+    assert project.collected("structure-doc", str(tmp_path / "b.ts")) is NOT_COLLECTED

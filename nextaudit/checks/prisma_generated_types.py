@@ -50,10 +50,12 @@ _NAMESPACES = frozenset({"internal_module", "module"})
 _COMPOSITE_TYPES = frozenset({"parenthesized_type", "union_type", "intersection_type"})
 
 
-def _typescript_sources(project: Project) -> Iterator[Path]:
-    for path in project.source_files:
-        if path.name.endswith(TYPESCRIPT_SUFFIXES):
-            yield path
+def _typescript_sources(project: Project) -> Iterator[str]:
+    """The names (`Project.source_names`) of the TypeScript sources: a Path is made
+    only for a file the check reads."""
+    for name in project.source_names():
+        if name.endswith(TYPESCRIPT_SUFFIXES):
+            yield name
 
 
 def _is_object_type(value: ts.Node) -> bool:
@@ -220,10 +222,8 @@ def collect(source: SourceFile, ctx: CollectContext) -> list[str]:
     return _declared_names(source)
 
 
-def _may_declare_a_model(
-    project: Project, path: Path, rule_id: str, models: frozenset[str]
-) -> bool:
-    found = project.collected(rule_id, path)
+def _may_declare_a_model(project: Project, name: str, rule_id: str, models: frozenset[str]) -> bool:
+    found = project.collected(rule_id, name)
     if found is NOT_COLLECTED:
         return True
     return not models.isdisjoint(cast(list[str], found))
@@ -233,23 +233,24 @@ def check_project(project: Project, ctx: ProjectContext) -> None:
     models = project.prisma_models
     if not models:
         return
-    for path in _typescript_sources(project):
+    for name in _typescript_sources(project):
         # Parse only files that may declare a type named like a model (collected while
         # the file was analysed) or, without collected names, name a model at all.
-        if not _may_declare_a_model(project, path, ctx.rule.id, models):
+        if not _may_declare_a_model(project, name, ctx.rule.id, models):
             continue
+        path = Path(name)
         raw = project.source_bytes(path)
         if raw is None or (b"interface" not in raw and b"type" not in raw):
             continue
         source = project.parse(path, raw)
         if source is None:
             continue
-        for name, kind in _twins(source, models):
-            location = source.location(name)
+        for type_name, kind in _twins(source, models):
+            location = source.location(type_name)
             ctx.report_at(
                 source.path,
                 location,
                 snippet=source.line_text(location.line).strip(),
-                name=text(name),
+                name=text(type_name),
                 kind=kind,
             )

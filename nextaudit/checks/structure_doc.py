@@ -304,27 +304,28 @@ def check_project(project: Project, ctx: ProjectContext) -> None:
     mentioned = set(_IDENTIFIER.findall(document.text))
     matches = glob_matcher(ctx.list_option("files"))
     rule_id = ctx.rule.id
-    for path in project.source_files:
-        found = project.collected(rule_id, path)
+    # By name: a Path is made only for a file with something to report or to parse.
+    for name in project.source_names():
+        found = project.collected(rule_id, name)
         # Asked first, as it settles most files without a path relative to the root:
         # None, the collector saw the file outside every scanned root's `files` globs
         # (this root's among them); [], no exported function.
         if found is not NOT_COLLECTED and not found:
             continue
-        if not matches(project.relative(path)):
+        if not matches(project.relative(name)):
             continue
         functions = (
             cast(list[Collected], found)
             if found is not NOT_COLLECTED
-            else _parsed_functions(project, path)
+            else _parsed_functions(project, Path(name))
         )
-        for names, name, span, line_text in functions:
+        for names, function_name, span, line_text in functions:
             if mentioned.intersection(cast(list[str], names)):
                 continue
             ctx.report_at(
-                path.as_posix(),
+                Path(name).as_posix(),
                 Location(*cast(list[int], span)),
                 snippet=str(line_text),
-                name=name,
+                name=function_name,
                 doc=doc_name,
             )
