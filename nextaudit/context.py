@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+from nextaudit.analysis.paths import glob_matcher
 from nextaudit.findings import Finding, Location, Severity
 
 if TYPE_CHECKING:
@@ -135,6 +136,16 @@ class CollectContext(_Options):
         super().__init__(rule, severity, options)
         self.roots = roots  # absolute POSIX paths of the scanned roots
         self._prefixes = [root.rstrip("/") + "/" for root in roots]
+        self._matchers: dict[str, Callable[[str], bool]] = {}
+
+    def glob_option(self, name: str) -> Callable[[str], bool]:
+        """`paths.glob_matcher` of the glob-list option `name`, built once: a
+        collector's context serves every file of the run, and rebuilding the option's
+        list per file cost more than matching the file."""
+        found = self._matchers.get(name)
+        if found is None:
+            found = self._matchers[name] = glob_matcher(self.list_option(name))
+        return found
 
     def project_paths(self, source: SourceFile) -> list[str]:
         """The file's path relative to each scanned root that holds it (what the

@@ -444,3 +444,25 @@ def test_collected_facts_are_found_by_name_or_by_path(tmp_path: Path) -> None:
     assert project.collected("structure-doc", name) == []
     assert project.collected("pnpm-only", name) is NOT_COLLECTED
     assert project.collected("structure-doc", str(tmp_path / "b.ts")) is NOT_COLLECTED
+
+
+def test_a_collect_context_builds_each_glob_option_once() -> None:
+    from types import MappingProxyType
+
+    from nextaudit.analysis.paths import glob_matcher
+    from nextaudit.context import CollectContext
+    from nextaudit.findings import Severity
+
+    rule = default_registry()["structure-doc"]
+    options = MappingProxyType({"files": ["lib/**", "!lib/internal/**"]})
+    ctx = CollectContext(rule, Severity.WARNING, options, ("/repo",))
+    matcher = ctx.glob_option("files")
+    assert ctx.glob_option("files") is matcher
+    expected = glob_matcher(["lib/**", "!lib/internal/**"])
+    for path in ("lib/a.ts", "lib/internal/b.ts", "app/c.ts", "lib/x/y.ts"):
+        assert matcher(path) is expected(path), path
+    assert [matcher(p) for p in ("lib/a.ts", "lib/internal/b.ts", "app/c.ts")] == [
+        True,
+        False,
+        False,
+    ]

@@ -272,7 +272,7 @@ def _describe(source: SourceFile) -> list[Collected]:
 
 def collect(source: SourceFile, ctx: CollectContext) -> list[Collected] | None:
     """The file's exported functions, when the rule looks at this file."""
-    matches = glob_matcher(ctx.list_option("files"))
+    matches = ctx.glob_option("files")
     for path in ctx.project_paths(source):
         if matches(path):
             break
