@@ -34,6 +34,9 @@ _DECLARATIONS = """
 # Each declaration starts with its keyword token: found from the bytes, not by a query
 # walking the whole tree.
 _KEYWORDS = ((b"interface", "interface_declaration"), (b"type", "type_alias_declaration"))
+# Made at import, so the shared scan of each file answers it (a question first asked
+# by the first file's collector would rebuild the scanner's set mid-run).
+_KEYWORD_QUESTION = prefilter.has(b"interface", b"type")
 
 # Files a generator wrote (prisma-kysely, zod generators...) announce it in their
 # first lines (the first 500 bytes of the file's text, as UTF-8 without a BOM); their
@@ -217,7 +220,7 @@ def collect(source: SourceFile, ctx: CollectContext) -> list[str]:
     if not source.rel_path.endswith(TYPESCRIPT_SUFFIXES):
         return []
     # Every declaration spells its keyword (tests compare with the query).
-    if prefilter.lacks(source, b"interface", b"type"):
+    if prefilter.lacks_clause(source, _KEYWORD_QUESTION):
         return []
     return _declared_names(source)
 
