@@ -19,7 +19,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
@@ -156,11 +156,16 @@ def _request_bindings(function: ts.Node) -> list[ts.Node]:
     params = function_parameters(function)
     if not params:
         return []
+    # Most handlers take a plain `(req: Request)`: its name is the whole answer (what
+    # the general path below finds, without its generators).
+    pattern = parameter_pattern(params[0])
+    if pattern.type == "identifier":
+        return [pattern]
     # `parameter_bindings(function, 0)`, from the parameters read once: the first one
     # that is not a TypeScript `this` parameter.
     first = next((p for p in params if parameter_pattern(p).type != "this"), None)
     bound = [node for _name, node in pattern_names(first)] if first is not None else []
-    if parameter_pattern(params[0]).type in ("identifier", "assignment_pattern"):
+    if pattern.type == "assignment_pattern":
         return bound
     return [node for node in bound if text(node) in REQUEST_NAMES]
 
@@ -269,12 +274,33 @@ def _callee_patterns(entries: tuple[str, ...]) -> CalleeList:
     return CalleeList(tuple(CalleePattern.parse(entry) for entry in entries))
 
 
+def _validator_lists(ctx: RuleContext) -> tuple[CalleeList, CalleeList]:
+    """(validators, non-validators) of the rule's options. The engine hands every file
+    with the same settings the same (read-only) options mapping: the lists are looked up
+    by it, not read and converted again for each file (kept in the entry, so that its
+    id is not reused)."""
+    options = ctx.options
+    found = _LISTS_BY_OPTIONS.get(id(options))
+    if found is not None and found[0] is options:
+        return found[1]
+    lists = (
+        _callee_patterns(tuple(ctx.list_option("validators"))),
+        _callee_patterns(tuple(ctx.list_option("non-validators"))),
+    )
+    if len(_LISTS_BY_OPTIONS) >= 64:
+        _LISTS_BY_OPTIONS.clear()
+    _LISTS_BY_OPTIONS[id(options)] = (options, lists)
+    return lists
+
+
+_LISTS_BY_OPTIONS: dict[int, tuple[Mapping[str, object], tuple[CalleeList, CalleeList]]] = {}
+
+
 class _Analysis:
     def __init__(self, source: SourceFile, ctx: RuleContext) -> None:
         self.source = source
         self.ctx = ctx
-        self.validators = _callee_patterns(tuple(ctx.list_option("validators")))
-        self.non_validators = _callee_patterns(tuple(ctx.list_option("non-validators")))
+        self.validators, self.non_validators = _validator_lists(ctx)
         self.scopes: dict[tuple[int, str], ts.Node | None] = {}
         self.function_names: dict[str, bool] = {}
         self.validating_params: dict[tuple[ts.Node, int], bool] = {}
@@ -490,6 +516,23 @@ class _Analysis:
         return found.operation
 
 
+def _mentions(source: SourceFile, function: ts.Node, bindings: list[ts.Node]) -> bool:
+    """Whether a name of `bindings` may be referred to in `function`: its bytes (as
+    `names_in_scope` searches them) are there other than at the binding itself. When
+    not, a trace of `bindings` through `function` finds no reference: nothing flows.
+    (Many handlers never use the request they take.)"""
+    content = source.content
+    start, end = function.start_byte, function.end_byte
+    for node in bindings:
+        needle = text(node).encode("utf-8")
+        if not needle:
+            return True
+        at = content.find(needle, start, end)
+        if at != node.start_byte or content.find(needle, at + 1, end) != -1:
+            return True
+    return False
+
+
 def _inside(node: ts.Node, container: ts.Node) -> bool:
     return container.start_byte <= node.start_byte and node.end_byte <= container.end_byte
 
@@ -505,10 +548,19 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
     route_handlers = handlers(source)
     if not route_handlers:
         return
-    analysis = _Analysis(source, ctx)
+    analysis: _Analysis | None = None
     for handler in route_handlers:
-        if handler.function is not None:
-            analysis.inspect(handler.function, _request_bindings(handler.function), 0)
+        function = handler.function
+        if function is None:
+            continue
+        request = _request_bindings(function)
+        if not _mentions(source, function, request):
+            continue  # its trace would find nothing: no read, no call it is passed to
+        if analysis is None:
+            analysis = _Analysis(source, ctx)
+        analysis.inspect(function, request, 0)
+    if analysis is None:
+        return
     for node, (operation, key) in sorted(analysis.mass.items(), key=lambda i: i[0].start_byte):
         ctx.report(node, message=MASS_ASSIGNMENT.format(operation=operation, key=key))
     for read in sorted(analysis.unvalidated, key=lambda n: n.start_byte):
