@@ -37,6 +37,30 @@ _RESPONSE_CLASSES = frozenset({"Response", "NextResponse"})
 # followed, after its closing quote and any spaces (non-ASCII ones included) or
 # comments, by `as` or `:`. A file without that reads its imports for nothing.
 _RENAMING = re.compile(rb"NextResponse[\"'`]?[\s\x80-\xff]*(?:as|[:/])")
+_RENAMED = b"NextResponse"
+# The bytes that can follow `NextResponse` in a `_RENAMING` match: a quote, a space
+# (`\s`, or any non-ASCII byte), or the start of `as`, `:`, `/`.
+_RENAMING_NEXT = frozenset(b"\"'` \t\n\r\f\va:/") | frozenset(range(0x80, 0x100))
+
+
+def _spells_renaming(content: bytes) -> bool:
+    """`_RENAMING.search(content) is not None`, with the name found by `bytes.find`
+    (several times cheaper than the regex's own scan of a whole file) and the pattern
+    tried only where the byte after it can continue a match (`NextResponse.json`
+    cannot). The name has no border with itself: matches of it never overlap."""
+    at = content.find(_RENAMED)
+    while at != -1:
+        stop = at + len(_RENAMED)
+        if (
+            stop < len(content)
+            and content[stop] in _RENAMING_NEXT
+            and _RENAMING.match(content, at) is not None
+        ):
+            return True
+        at = content.find(_RENAMED, stop)
+    return False
+
+
 # `Response` ends `NextResponse` too: one search finds both names.
 _RESPONSE_BYTES = b"Response"
 _NEXT = b"Next"
@@ -63,7 +87,14 @@ class Status(enum.Enum):
 
 
 def _response_classes(source: SourceFile) -> set[str]:
-    if lacks_text_match(source, _RENAMING):
+    # Without a backslash the unescaped bytes are the bytes: `lacks_match` (a search
+    # of them: `\s` keeps the pattern out of the shared scan) says it all, and
+    # `lacks_text_match` would search them a second time.
+    content = source.content
+    if b"\\" not in content:
+        if prefilter.ENABLED and not _spells_renaming(content):  # `lacks_match`
+            return set(_RESPONSE_CLASSES)
+    elif lacks_text_match(source, _RENAMING):
         return set(_RESPONSE_CLASSES)
     renamed, _namespaces = names_imported_from(source, "next/server", "NextResponse")
     return set(_RESPONSE_CLASSES) | renamed
@@ -222,9 +253,13 @@ def _response_of(class_node: ts.Node) -> ts.Node | None:
     return call if call.child_by_field_name("function") == parent else None
 
 
-def _class_nodes(source: SourceFile) -> list[tuple[ts.Node, str]]:
+def _class_nodes(
+    source: SourceFile, responses: list[tuple[ts.Node, str]] | None = None
+) -> list[tuple[ts.Node, str]]:
     """(identifier, name) of every identifier spelled `Response` or `NextResponse`: what
-    `identifiers_named` finds for each name, with one search for the two."""
+    `identifiers_named` finds for each name, with one search for the two. Given
+    `responses`, an identifier whose response `_spelled_response` finds is not listed:
+    (response, name) is added to `responses` instead (as `_response_of` would find)."""
     content = source.content
     root = source.root
     size = len(_RESPONSE_BYTES)
@@ -233,6 +268,15 @@ def _class_nodes(source: SourceFile) -> list[tuple[ts.Node, str]]:
     while at != -1:
         stop = at + size
         if stop >= len(content) or content[stop] not in NAME_BYTES:
+            if responses is not None:
+                # The name starts at `at`, or 4 bytes before (`Next`), after no name byte.
+                start = at - len(_NEXT) if content.startswith(_NEXT, at - len(_NEXT)) else at
+                if start == 0 or content[start - 1] not in NAME_BYTES:
+                    response = _spelled_response(source, start, stop)
+                    if response is not None:
+                        responses.append((response, "Response" if start == at else "NextResponse"))
+                        at = content.find(_RESPONSE_BYTES, at + 1)
+                        continue
             leaf = root.named_descendant_for_byte_range(at, stop)
             if leaf is not None and leaf.end_byte == stop and leaf.type == "identifier":
                 start = leaf.start_byte
@@ -244,11 +288,50 @@ def _class_nodes(source: SourceFile) -> list[tuple[ts.Node, str]]:
     return found
 
 
+_JSON_CALL = b".json("
+_NEW = b"new "
+
+
+def _spelled_response(source: SourceFile, start: int, stop: int) -> ts.Node | None:
+    """`_response_of` for the identifier [start, stop) in the common spellings
+    `X.json(` and `new X(`, found with one descent from the root (not a descent to the
+    identifier and one to each parent): the node around the spelled bytes is the call
+    (or `new`), and its parts are checked to be exactly the identifier, `.json` and
+    the arguments. None when anything differs: the general way then answers."""
+    content = source.content
+    root = source.root
+    if content.startswith(_JSON_CALL, stop):
+        call = root.named_descendant_for_byte_range(start, stop + len(_JSON_CALL))
+        if call is None or call.type != "call_expression":
+            return None
+        member = call.child_by_field_name("function")
+        if member is None or member.type != "member_expression":
+            return None
+        if member.start_byte != start or member.end_byte != stop + len(_JSON_CALL) - 1:
+            return None
+        method = member.child_by_field_name("property")
+        if method is None or method.type != "property_identifier":
+            return None
+        constructor = member.child_by_field_name("object")
+    elif content.startswith(_NEW, start - len(_NEW)) and content.startswith(b"(", stop):
+        call = root.named_descendant_for_byte_range(start - len(_NEW), stop + 1)
+        if call is None or call.type != "new_expression":
+            return None
+        constructor = call.child_by_field_name("constructor")
+    else:
+        return None
+    if constructor is None or constructor.type != "identifier":
+        return None
+    if constructor.start_byte != start or constructor.end_byte != stop:
+        return None
+    return call
+
+
 def _responses(source: SourceFile, classes: set[str]) -> list[tuple[ts.Node, str]]:
     """(response, class name) of every `X.json(...)` and `new X(...)` with X one of
     `classes`, in source order."""
     found: list[tuple[ts.Node, str]] = []
-    named = _class_nodes(source)
+    named = _class_nodes(source, found)
     for class_name in classes - _RESPONSE_CLASSES:
         named.extend((node, class_name) for node in identifiers_named(source, class_name))
     for class_node, class_name in named:
