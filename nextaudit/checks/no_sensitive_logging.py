@@ -215,9 +215,17 @@ class _Plan:
 
     loggers: list[str]
     sensitive: tuple[UserPattern, ...]
-    ignored: tuple[UserPattern, ...]
+    # `ignore-names` as (patterns, defaults), compiled by `ignored` when first needed:
+    # the default list takes Python's `re` about 7 ms to compile (some 20M instructions,
+    # once per process), and with the default `sensitive` a name that pattern does not
+    # match needs no `ignore-names` (`is_sensitive_name`): most runs log no such name.
+    ignored_options: tuple[tuple[str, ...], tuple[object, ...]]
     default_sensitive: bool  # `sensitive` is `[DEFAULT_SENSITIVE]` (the byte filter knows it)
     called: prefilter.Needs  # a logger's name (`needs`), asked again by the check
+
+    @property
+    def ignored(self) -> tuple[UserPattern, ...]:
+        return _compiled(*self.ignored_options)
 
 
 def _as_key(value: object) -> tuple[object, ...]:
@@ -267,7 +275,7 @@ def _planned(
     return _Plan(
         named,
         _compiled(sensitive, sensitive_defaults),
-        _compiled(ignored, ignored_defaults),
+        (ignored, ignored_defaults),
         list(sensitive) == [DEFAULT_SENSITIVE],
         prefilter.needs(prefilter.has_match(_receiver_names(tuple(named)))),
     )
@@ -391,21 +399,25 @@ def logged_nodes(expression: ts.Node) -> Iterator[ts.Node]:
         stack.extend(c for c in reversed(children) if c is not None)
 
 
-# Verdicts of `is_sensitive_name` by name, for each pair of pattern tuples (the same
-# objects for the same options: `_compiled` caches them): a verdict depends on nothing
-# else, and the same names (`error`, `input`, `token`) are logged in file after file.
-_VERDICTS: dict[tuple[tuple[UserPattern, ...], tuple[UserPattern, ...]], dict[str, bool]] = {}
+# Verdicts of `is_sensitive_name` by name, for each plan (the same object for the same
+# options: `_planned` caches them): a verdict depends on nothing but its patterns, and
+# the same names (`error`, `input`, `token`) are logged in file after file. Keyed by
+# the plan's id, not by its patterns: hashing a compiled pattern hashes its whole
+# program (about 9 us a file for the default `ignore-names`). The entry keeps the plan,
+# so its id cannot be reused while the entry lives, and is taken only for that very
+# object (another plan, even with equal patterns, just starts a table of its own).
+_VERDICTS: dict[int, tuple[_Plan, dict[str, bool]]] = {}
 _MAX_VERDICTS = 1 << 16  # names from file contents must not pile up without end
 
 
-def _verdicts(
-    sensitive: tuple[UserPattern, ...], ignored: tuple[UserPattern, ...]
-) -> dict[str, bool]:
-    found = _VERDICTS.get((sensitive, ignored))
-    if found is None or len(found) > _MAX_VERDICTS:
-        if len(_VERDICTS) > 64:  # options are few per run; keep the table small
-            _VERDICTS.clear()
-        found = _VERDICTS[(sensitive, ignored)] = {}
+def _verdicts(plan: _Plan) -> dict[str, bool]:
+    entry = _VERDICTS.get(id(plan))
+    if entry is not None and entry[0] is plan and len(entry[1]) <= _MAX_VERDICTS:
+        return entry[1]
+    if len(_VERDICTS) > 64:  # options are few per run; keep the table small
+        _VERDICTS.clear()
+    found: dict[str, bool] = {}
+    _VERDICTS[id(plan)] = (plan, found)
     return found
 
 
@@ -413,9 +425,9 @@ class _Checker:
     def __init__(self, source: SourceFile, ctx: RuleContext, plan: _Plan | None = None) -> None:
         self.source = source
         plan = plan if plan is not None else _plan(ctx)
+        self.plan = plan
         self.sensitive = plan.sensitive
-        self.ignored = plan.ignored
-        self.verdicts = _verdicts(self.sensitive, self.ignored)
+        self.verdicts = _verdicts(plan)
         self._initialised: dict[str, bool] = {}
 
     def const_value(self, node: ts.Node, name: str) -> ts.Node | None:
@@ -470,10 +482,18 @@ class _Checker:
         (a user's `session[-_]?id` must not be cleared by the `...Id` default)."""
         verdict = self.verdicts.get(name)
         if verdict is None:
-            masked = name
-            for pattern in self.ignored:
-                masked = _blank(pattern, masked)
-            verdict = any(p.fullmatch(name) or p.search(masked) for p in self.sensitive)
+            if self.plan.default_sensitive and not any(p.search(name) for p in self.sensitive):
+                # Blanking only turns characters into spaces, and every match of the
+                # default pattern is letters, `-` and `_` (none folds to a space): a
+                # match in the blanked name is one in the name itself. So a name it
+                # does not match is not sensitive, whatever `ignore-names` blanks (and
+                # those patterns need not even be compiled).
+                verdict = False
+            else:
+                masked = name
+                for pattern in self.plan.ignored:
+                    masked = _blank(pattern, masked)
+                verdict = any(p.fullmatch(name) or p.search(masked) for p in self.sensitive)
             self.verdicts[name] = verdict
         return verdict
 
