@@ -29,6 +29,7 @@ import tree_sitter as ts
 
 from nextaudit.analysis import prefilter
 from nextaudit.analysis.bindings import (
+    NAME_BYTES,
     const_value,
     declaring_scope,
     identifiers_named,
@@ -432,16 +433,20 @@ class _Checker:
 
     def const_value(self, node: ts.Node, name: str) -> ts.Node | None:
         """`bindings.const_value`, without the climb through the scopes when the bytes
-        show no declarator of `name` with a value: most logged names (`error`,
-        `input`) are parameters, imports or properties."""
+        show no `const` declarator of `name` with a value: most logged names (`error`,
+        `input`) are parameters, imports or properties (`{ error: e }`, `(input: T)`)."""
         may = self._initialised.get(name)
         if may is None:
             # (`text` reads bytes that are no UTF-8, a lone surrogate, as U+FFFD: such
             # a name's bytes are not its text encoded.)
+            content = self.source.content
             may = self._initialised[name] = (
                 not self._clean_tree
                 or "\ufffd" in name
-                or _initialiser_after(name).search(self.source.content) is not None
+                or any(
+                    _may_follow_const(content, found.start())
+                    for found in _initialiser_after(name).finditer(content)
+                )
             )
         return const_value(node, name) if may else None
 
@@ -717,6 +722,41 @@ def _initialiser_after(name: str) -> re.Pattern[bytes]:
     `=` or `:` (ASCII or other whitespace, a comment, an HTML-like comment)."""
     spaces = rb"[ \t\n\r\v\f]*"
     return re.compile(re.escape(name.encode("utf-8")) + spaces + rb"[=:!/<\-\x80-\xff]")
+
+
+_SPACES_IN_LINE = frozenset(b" \t\v\f")
+_LINE_ENDS = frozenset(b"\r\n")
+# What makes the text of a line a comment up to its end: what precedes a name on the
+# next line may then be anything.
+_LINE_COMMENTS = (b"//", b"<!--", b"-->")
+
+
+def _may_follow_const(content: bytes, start: int) -> bool:
+    """Whether the name at `start` may be a declarator's name in a `const`
+    declaration: in a tree without errors only extras sit between it and the token
+    before, the `const` keyword (`const name = ...`) or a `,` (`const a = 1, name =
+    ...`). Extras this does not read backwards answer yes: a block comment (it ends
+    with `/`), an HTML-like comment (`-->`), non-ASCII space, and a line comment on an
+    earlier line (a line break after a line holding `//`, `<!--` or `-->`)."""
+    at = start - 1
+    while at >= 0:
+        byte = content[at]
+        if byte in _SPACES_IN_LINE:
+            at -= 1
+        elif byte in _LINE_ENDS:
+            line_start = max(content.rfind(b"\n", 0, at), content.rfind(b"\r", 0, at)) + 1
+            line = content[line_start:at]
+            if any(comment in line for comment in _LINE_COMMENTS):
+                return True
+            at -= 1
+        else:
+            break
+    if at < 0:
+        return False  # the file's first token: nothing declares it
+    byte = content[at]
+    if byte in b",/>" or byte >= 0x80:
+        return True
+    return content.endswith(b"const", 0, at + 1) and (at < 5 or content[at - 5] not in NAME_BYTES)
 
 
 def _logging_calls(source: SourceFile, loggers: list[str]) -> list[tuple[ts.Node, ts.Node]]:
