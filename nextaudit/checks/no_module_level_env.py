@@ -261,7 +261,7 @@ def _is_write_target(access: ts.Node) -> bool:
     the current value first, so they stay reads.
     """
     wrapper = outer(access)
-    parent = wrapper.parent
+    parent = parent_of(wrapper)
     if parent is None:
         return False
     if parent.type == "assignment_expression":
@@ -277,8 +277,8 @@ def _is_write_target(access: ts.Node) -> bool:
 
 def _is_written_by_call(wrapper: ts.Node) -> bool:
     """`Object.assign(process.env, defaults)` and the like write to the object."""
-    arguments = wrapper.parent
-    call = arguments.parent if arguments is not None else None
+    arguments = parent_of(wrapper)
+    call = parent_of(arguments) if arguments is not None else None
     if call is None or arguments is None or call.type != "call_expression":
         return False
     function = call.child_by_field_name("function")
@@ -290,14 +290,14 @@ def _is_written_by_call(wrapper: ts.Node) -> bool:
 def _in_type_position(node: ts.Node) -> bool:
     """`typeof process.env`, `typeof process.env.X`, `typeof env` in a type."""
     current = node
-    parent = current.parent
+    parent = parent_of(current)
     while (
         parent is not None
         and parent.type in ("member_expression", "subscript_expression")
         and parent.child_by_field_name("object") == current
     ):
         current = parent
-        parent = current.parent
+        parent = parent_of(current)
     return parent is not None and parent.type == "type_query"
 
 
@@ -306,7 +306,7 @@ def _value_position(node: ts.Node) -> ts.Node:
     `process.env ?? {}`, `cond ? process.env : {}`, `isServer && process.env` (so
     `const env = process.env || {}` is an alias like `const env = process.env`)."""
     wrapper = outer(node)
-    while (parent := wrapper.parent) is not None:
+    while (parent := parent_of(wrapper)) is not None:
         if parent.type == "binary_expression":
             operator = _operator(parent)
             passes = operator in ("||", "??") or (
@@ -328,7 +328,7 @@ def _classify(node: ts.Node) -> _Read | _Alias | None:
     if _in_type_position(node):
         return None
     wrapper = _value_position(node)
-    parent = wrapper.parent
+    parent = parent_of(wrapper)
     if parent is None:
         return None
     kind = parent.type
@@ -563,13 +563,16 @@ def _references(source: SourceFile, binding: ts.Node, names: _Names) -> list[ts.
         return []  # unicode escapes in a name: rare, and unsafe inside a query string
     scope = _declaration_scope(binding)
     rebound = names.rebound(name, besides=binding)
-    return [
-        ref
-        for ref in identifiers_named(source, name, scope, _REFERENCE_TYPES)
-        if ref != binding
-        and (ref.parent is None or ref.parent.type not in ("import_specifier", "export_specifier"))
-        and not (rebound and is_shadowed(ref, name, scope))
-    ]
+    found: list[ts.Node] = []
+    for ref in identifiers_named(source, name, scope, _REFERENCE_TYPES):
+        if ref == binding:
+            continue
+        parent = parent_of(ref)  # recorded for `_classify`, which climbs from it next
+        if parent is not None and parent.type in ("import_specifier", "export_specifier"):
+            continue
+        if not (rebound and is_shadowed(ref, name, scope)):
+            found.append(ref)
+    return found
 
 
 def _env_reads(source: SourceFile) -> list[_Read]:
@@ -616,7 +619,7 @@ def _parameter_decorator(node: ts.Node) -> ts.Node | None:
         if ancestor.type in FUNCTION_TYPES:
             return None
         if ancestor.type == "decorator":
-            parent = ancestor.parent
+            parent = parent_of(ancestor)
             is_parameter = parent is not None and parent.type in (
                 "required_parameter",
                 "optional_parameter",
