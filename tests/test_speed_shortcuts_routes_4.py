@@ -63,6 +63,11 @@ ODD_RESPONSES = [
     "new Response(NextResponse.json(x)); NextResponse.json(new NextResponse(x)); Response.json(",
     "Response.json(x)",
     "new Response(",
+    # At the very start of a file whose end spells `Next` or `new `: the bytes before
+    # the name are none, not the file's last ones.
+    "Response.json({ error: 1 });\n//Next",
+    "Response(x); // new ",
+    "Response.json(x) /* NextResponse.json(y) */ //Next",
 ]
 
 ODD_RENAMINGS = [

@@ -270,7 +270,9 @@ def _class_nodes(
         if stop >= len(content) or content[stop] not in NAME_BYTES:
             if responses is not None:
                 # The name starts at `at`, or 4 bytes before (`Next`), after no name byte.
-                start = at - len(_NEXT) if content.startswith(_NEXT, at - len(_NEXT)) else at
+                # (A negative start would make `startswith` look at the file's end.)
+                spelled_next = at >= len(_NEXT) and content.startswith(_NEXT, at - len(_NEXT))
+                start = at - len(_NEXT) if spelled_next else at
                 if start == 0 or content[start - 1] not in NAME_BYTES:
                     response = _spelled_response(source, start, stop)
                     if response is not None:
@@ -313,7 +315,11 @@ def _spelled_response(source: SourceFile, start: int, stop: int) -> ts.Node | No
         if method is None or method.type != "property_identifier":
             return None
         constructor = member.child_by_field_name("object")
-    elif content.startswith(_NEW, start - len(_NEW)) and content.startswith(b"(", stop):
+    elif (
+        start >= len(_NEW)
+        and content.startswith(_NEW, start - len(_NEW))
+        and content.startswith(b"(", stop)
+    ):
         call = root.named_descendant_for_byte_range(start - len(_NEW), stop + 1)
         if call is None or call.type != "new_expression":
             return None
