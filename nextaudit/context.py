@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from nextaudit.analysis.paths import glob_matcher
 from nextaudit.findings import Finding, Location, Severity
@@ -14,6 +15,17 @@ if TYPE_CHECKING:
     from nextaudit.registry import Rule
     from nextaudit.safe_regex import UserPattern
     from nextaudit.source import SourceFile
+
+
+T = TypeVar("T")
+Ctx = TypeVar("Ctx", bound="_Options")
+
+# Values derived from a rule's options, by the engine's read-only options mapping (one
+# per rule and settings, shared by every file with those settings) and the function
+# that derives them. The mapping is kept in the value, so its id cannot be reused
+# while the entry lives.
+_DERIVED: dict[tuple[int, Callable[..., object]], tuple[Mapping[str, object], object]] = {}
+_MAX_DERIVED = 256  # options are few per run; keep the table small
 
 
 class _Options:
@@ -42,6 +54,23 @@ class _Options:
     def list_option(self, name: str) -> list[str]:
         value = self.option(name)
         return [str(v) for v in value] if isinstance(value, list) else []
+
+    def derived(self: Ctx, compute: Callable[[Ctx], T]) -> T:
+        """`compute(self)`, which must depend on the options alone (compiled patterns,
+        a rule's plan), computed once per options mapping the engine made instead of
+        once per file. Other mappings (a test's dict, which may change) are not kept."""
+        options = self.options
+        if type(options) is not MappingProxyType:
+            return compute(self)
+        key = (id(options), compute)
+        found = _DERIVED.get(key)
+        if found is not None and found[0] is options:
+            return cast(T, found[1])
+        value = compute(self)
+        if len(_DERIVED) >= _MAX_DERIVED:
+            _DERIVED.clear()
+        _DERIVED[key] = (options, value)
+        return value
 
     def make_finding(
         self,

@@ -22,7 +22,6 @@ import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Protocol, cast
 
 import tree_sitter as ts
@@ -234,24 +233,9 @@ def _as_key(value: object) -> tuple[object, ...]:
     return tuple(str(item) for item in value) if isinstance(value, list) else ()
 
 
-# Plans by the engine's read-only options map (one per rule and settings, shared by every
-# file with those settings): found by identity, it skips reading the options at all.
-# The map is kept in the value, so its id cannot be reused while the entry lives.
-_PLANS: dict[int, tuple[Mapping[str, object], _Plan]] = {}
-
-
 def _plan(ctx: RuleContext) -> _Plan:
-    options = ctx.options
-    if type(options) is MappingProxyType:
-        found = _PLANS.get(id(options))
-        if found is not None and found[0] is options:
-            return found[1]
-    plan = _read_plan(ctx)
-    if type(options) is MappingProxyType:
-        if len(_PLANS) >= 64:
-            _PLANS.clear()
-        _PLANS[id(options)] = (options, plan)
-    return plan
+    # Once per options mapping the engine made: it skips reading the options at all.
+    return ctx.derived(_read_plan)
 
 
 def _read_plan(ctx: RuleContext) -> _Plan:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
 
 import tree_sitter as ts
 
@@ -114,24 +113,16 @@ def keeps_defaults(ctx: RuleContext, option: str) -> bool:
 
 
 def rule_guards(ctx: RuleContext) -> Guards:
-    # The engine hands every file with the same settings the same options mapping:
-    # the guards are looked up by it (kept in the entry, so that its id is not reused).
-    options = ctx.options
-    found = _GUARDS_BY_OPTIONS.get(id(options))
-    if found is not None and found[0] is options:
-        return found[1]
-    guards = _guards(
+    # Once per options mapping the engine made, not per file.
+    return ctx.derived(_read_guards)
+
+
+def _read_guards(ctx: RuleContext) -> Guards:
+    return _guards(
         tuple(ctx.list_option("auth-functions")),
         tuple(ctx.list_option("auth-wrappers")),
         keeps_defaults(ctx, "auth-functions") and keeps_defaults(ctx, "auth-wrappers"),
     )
-    if len(_GUARDS_BY_OPTIONS) >= 64:
-        _GUARDS_BY_OPTIONS.clear()
-    _GUARDS_BY_OPTIONS[id(options)] = (options, guards)
-    return guards
-
-
-_GUARDS_BY_OPTIONS: dict[int, tuple[Mapping[str, object], Guards]] = {}
 
 
 @functools.lru_cache(maxsize=64)

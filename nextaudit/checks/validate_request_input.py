@@ -19,7 +19,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
@@ -275,32 +275,19 @@ def _callee_patterns(entries: tuple[str, ...]) -> CalleeList:
 
 
 def _validator_lists(ctx: RuleContext) -> tuple[CalleeList, CalleeList]:
-    """(validators, non-validators) of the rule's options. The engine hands every file
-    with the same settings the same (read-only) options mapping: the lists are looked up
-    by it, not read and converted again for each file (kept in the entry, so that its
-    id is not reused)."""
-    options = ctx.options
-    found = _LISTS_BY_OPTIONS.get(id(options))
-    if found is not None and found[0] is options:
-        return found[1]
-    lists = (
+    """(validators, non-validators) of the rule's options (`ctx.derived` keeps them:
+    they are not read and converted again for each file)."""
+    return (
         _callee_patterns(tuple(ctx.list_option("validators"))),
         _callee_patterns(tuple(ctx.list_option("non-validators"))),
     )
-    if len(_LISTS_BY_OPTIONS) >= 64:
-        _LISTS_BY_OPTIONS.clear()
-    _LISTS_BY_OPTIONS[id(options)] = (options, lists)
-    return lists
-
-
-_LISTS_BY_OPTIONS: dict[int, tuple[Mapping[str, object], tuple[CalleeList, CalleeList]]] = {}
 
 
 class _Analysis:
     def __init__(self, source: SourceFile, ctx: RuleContext) -> None:
         self.source = source
         self.ctx = ctx
-        self.validators, self.non_validators = _validator_lists(ctx)
+        self.validators, self.non_validators = ctx.derived(_validator_lists)
         self.scopes: dict[tuple[int, str], ts.Node | None] = {}
         self.function_names: dict[str, bool] = {}
         self.validating_params: dict[tuple[ts.Node, int], bool] = {}
