@@ -53,17 +53,24 @@ WARM_UP_FILES = 16
 CACHE_PROBE = 64
 
 
-class FileTask(NamedTuple):
-    """One file to analyse (a named tuple: one is made per file, and sent to a worker)."""
+class Profile(NamedTuple):
+    """What a file's analysis shares with every file of its kind (the same effective
+    rules): one object per kind, which every FileTask of that kind holds."""
 
-    path: str
-    rel_path: str
     settings: tuple[RuleSetting, ...]
     max_file_size: int
     verbose: bool
     cache_dir: str | None = None
     settings_hash: str = ""
     collect: CollectPlan = NO_COLLECTING  # project rules with a per-file collector
+
+
+class FileTask(NamedTuple):
+    """One file to analyse (a named tuple: one is made per file)."""
+
+    path: str
+    rel_path: str
+    profile: Profile
     stamp: Stamp | None = None  # cache.stamp_of the file, when it is trusted
 
 
@@ -83,16 +90,20 @@ class RunOptions:
 
 
 def run_task(task: FileTask) -> FileResult:
+    return _analyse(task.path, task.rel_path, task.profile, task.stamp)
+
+
+def _analyse(path: str, rel_path: str, profile: Profile, stamp: Stamp | None) -> FileResult:
     return read_and_analyze(
-        task.path,
-        task.rel_path,
-        task.settings,
-        task.max_file_size,
-        verbose=task.verbose,
-        cache_dir=task.cache_dir,
-        settings_hash=task.settings_hash,
-        collect=task.collect,
-        stamp=task.stamp,
+        path,
+        rel_path,
+        profile.settings,
+        profile.max_file_size,
+        verbose=profile.verbose,
+        cache_dir=profile.cache_dir,
+        settings_hash=profile.settings_hash,
+        collect=profile.collect,
+        stamp=stamp,
     )
 
 
@@ -103,12 +114,46 @@ def usable_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _worker_init() -> None:
+# (path, rel_path, stamp, profile number): a FileTask as sent to a worker.
+_SentTask = tuple[str, str, "Stamp | None", int]
+
+# The profiles of this worker's run (set by _worker_init).
+_PROFILES: list[Profile] = []
+
+
+def _send(tasks: Sequence[FileTask]) -> tuple[list[_SentTask], tuple[Profile, ...]]:
+    """Tasks as sent to workers, and the profiles they name by number.
+
+    Each worker gets the profiles once, when it starts, not with every chunk of
+    tasks: its checks, option maps and what rules derive from their options are kept
+    by the identity of these objects, so a fresh copy per chunk would rebuild them
+    all (about 0.6 ms per chunk), and pickling them again costs besides.
+    """
+    numbers: dict[int, int] = {}
+    profiles: list[Profile] = []
+    sent: list[_SentTask] = []
+    for task in tasks:
+        number = numbers.get(id(task.profile))
+        if number is None:
+            number = numbers[id(task.profile)] = len(profiles)
+            profiles.append(task.profile)
+        sent.append((task.path, task.rel_path, task.stamp, number))
+    return sent, tuple(profiles)
+
+
+def _worker_init(profiles: tuple[Profile, ...]) -> None:
+    _PROFILES[:] = profiles
     # Ctrl-C is the parent's to handle: it stops the pool and exits 130. Workers
     # ignoring SIGINT keeps their tracebacks off the user's terminal.
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_sent_task(sent: _SentTask) -> FileResult:
+    """run_task in a worker, for a task as _send sent it."""
+    path, rel_path, stamp, number = sent
+    return _analyse(path, rel_path, _PROFILES[number], stamp)
 
 
 def analyse_files(
@@ -148,12 +193,12 @@ def analyse_files(
     warm_up = set(pending[:: max(1, len(pending) // WARM_UP_FILES)][:WARM_UP_FILES])
     for index in sorted(warm_up):
         answered[index] = run_task(tasks[index])
-    rest = [tasks[index] for index in pending if index not in warm_up]
+    rest, profiles = _send([tasks[index] for index in pending if index not in warm_up])
     chunksize = max(1, min(32, len(rest) // (jobs * 8)))
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(profiles,))
     position = 0  # the next task to yield
     try:
-        results = pool.map(run_task, rest, chunksize=chunksize)
+        results = pool.map(_run_sent_task, rest, chunksize=chunksize)
         if meanwhile is not None:
             meanwhile()
         while position < len(tasks):
@@ -224,19 +269,20 @@ def _answer_from_cache(tasks: Sequence[FileTask]) -> dict[int, FileResult]:
     a warm run needs no worker process at all. When the first files mostly miss (a
     cold cache, or none), the rest are left to the workers, which look them up
     themselves, so a cold run does not read every file twice."""
-    if not tasks or tasks[0].cache_dir is None:
+    if not tasks or tasks[0].profile.cache_dir is None:
         return {}
     answered: dict[int, FileResult] = {}
     for index, task in enumerate(tasks):
         if index == CACHE_PROBE and len(answered) < CACHE_PROBE // 2:
             break
-        assert task.cache_dir is not None
+        profile = task.profile
+        assert profile.cache_dir is not None
         hit = cached_result(
             task.path,
             task.rel_path,
-            task.max_file_size,
-            task.cache_dir,
-            task.settings_hash,
+            profile.max_file_size,
+            profile.cache_dir,
+            profile.settings_hash,
             task.stamp,
         )
         if hit is not None:
@@ -473,7 +519,7 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
     if cache_dir is not None:
         cache_for.cache_clear()  # read the index afresh: another run may have written it
         stats = _stats(files)
-    digests: dict[int, str] = {}  # by id() of the shared settings tuple
+    profiles: dict[int, Profile] = {}  # by id() of the shared settings tuple
     now_ns = time.time_ns()
     # As relative_posix says, by string: discovered paths are absolute and normal.
     root_prefix = config.root.as_posix().rstrip("/") + "/"
@@ -486,26 +532,17 @@ def run(config: Config, paths: Sequence[Path], options: RunOptions | None = None
             rel = relative_posix(path, config.root)
         rel_paths[posix] = rel
         settings = config.file_settings(rel)
-        digest = digests.get(id(settings))
+        profile = profiles.get(id(settings))
+        if profile is None:
+            digest = settings_digest((*settings, collect)) if cache_dir is not None else ""
+            profile = profiles[id(settings)] = Profile(
+                settings, config.max_file_size, options.verbose, cache_dir, digest, collect
+            )
         stamp = None
         if cache_dir is not None:
-            if digest is None:
-                digest = digests[id(settings)] = settings_digest((*settings, collect))
             stat = stats[posix]
             stamp = stamp_of(stat, now_ns) if stat is not None else None
-        tasks.append(
-            FileTask(
-                posix,
-                rel,
-                settings,
-                config.max_file_size,
-                options.verbose,
-                cache_dir,
-                digest or "",
-                collect,
-                stamp,
-            )
-        )
+        tasks.append(FileTask(posix, rel, profile, stamp))
     findings: list[Finding] = []
     notices: list[Notice] = [Notice(p, m, "unreadable") for p, m in discovery.notes]
     suppressions: dict[str, list[Suppression]] = {}

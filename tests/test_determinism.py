@@ -68,3 +68,33 @@ def test_directory_listing_order_does_not_matter(tmp_path: Path) -> None:
     assert nextaudit("app", "-f", "json", cwd=first.parent) == nextaudit(
         "app", "-f", "json", cwd=second.parent
     )
+
+
+def test_jobs_keep_each_files_own_settings(big_tree: Path, tmp_path: Path) -> None:
+    """Workers get each kind of settings once and tasks name it by number: with
+    overrides giving three kinds of files, every file still gets its own."""
+    root = tmp_path / "tree"
+    for path in sorted(p for p in big_tree.rglob("*") if p.is_file()):
+        target = root / path.relative_to(big_tree)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+    (root / ".nextaudit.yml").write_text(
+        "overrides:\n"
+        "  - files: ['copy1/**']\n"
+        "    rules:\n"
+        "      no-explicit-any: off\n"
+        "  - files: ['copy2/**']\n"
+        "    rules:\n"
+        "      no-explicit-any: warning\n"
+    )
+    one = nextaudit(".", "-f", "json", "--jobs", "1", cwd=root)
+    two = nextaudit(".", "-f", "json", "--jobs", "2", cwd=root)
+    assert one == two
+    import json
+
+    severities: dict[str, set[str]] = {}
+    for finding in json.loads(two)["findings"]:
+        if finding["rule_id"] == "no-explicit-any":
+            copy = finding["path"].split("/")[0]
+            severities.setdefault(copy, set()).add(finding["severity"])
+    assert severities == {"copy0": {"error"}, "copy2": {"warning"}, "copy3": {"error"}}
