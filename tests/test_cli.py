@@ -267,3 +267,56 @@ def test_closed_stdout_ends_quietly(tmp_path: Path) -> None:
     assert done.stdout.startswith("f000.ts:1:15")
     assert "Traceback" not in done.stderr
     assert "BrokenPipe" not in done.stderr
+
+
+def test_the_program_ends_with_all_its_output_and_exit_code(tmp_path: Path) -> None:
+    """Without worker processes, the program exits without tearing the interpreter
+    down (see __main__): what it printed must all be out first, on stdout and
+    stderr, with the CLI's exit code."""
+    for i in range(150):
+        write(tmp_path / f"f{i:03}.ts", "export let a: any;\n" * 20)
+    write(tmp_path / "bad.ts", "export let b: any;\n" + "\x00" * 10)
+    expected = invoke(".", "-f", "json", "--no-cache", cwd=tmp_path)
+    assert len(expected.stdout) > 256 * 1024  # more than any pipe buffer holds
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("CI", None)
+    runs = [
+        (command, jobs)
+        for command in ([sys.executable, "-m", "nextaudit"], [sys.executable, "-c", _ENTRY_POINT])
+        for jobs in ("1", "2")  # without worker processes, and with (a normal exit)
+    ]
+    for command, jobs in runs:
+        done = subprocess.run(
+            [*command, ".", "-f", "json", "--no-cache", "--jobs", jobs],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            check=False,
+        )
+        assert done.returncode == expected.exit_code == 1
+        assert done.stdout == expected.stdout
+        assert done.stderr == expected.stderr != ""
+    clean = subprocess.run(
+        [sys.executable, "-m", "nextaudit", "--select", "no-empty-catch", "."],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
+    assert (clean.returncode, clean.stderr) == (0, expected.stderr)
+    broken = subprocess.run(
+        [sys.executable, "-m", "nextaudit", ".", "--select", "no-such-rule"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
+    assert broken.returncode == 2
+    assert "no-such-rule" in broken.stderr
+
+
+# How the installed `nextaudit` script starts: nextaudit.__main__.main().
+_ENTRY_POINT = "import sys; sys.argv[0] = 'nextaudit'; from nextaudit.__main__ import main; main()"
