@@ -40,7 +40,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -309,28 +309,37 @@ def _bench(args: argparse.Namespace, work: Path) -> dict[str, object]:
         argv = [*cli, ".", *extra, "--no-progress", "-f", "json", "-o", str(work / report)]
         return run_measured(name, argv, target, env, sample_tree=sample)
 
+    def floor() -> Measurement:
+        measured = run_measured("floor", floor_cmd, target, env, work / "floor.json")
+        measured.detail = json.loads((work / "floor.json").read_text(encoding="utf-8"))
+        return measured
+
+    # By role: with --jobs 1 (a one-CPU machine), jobs-N is named jobs-1 too.
+    roles = ["floor", "jobs1", "jobsN", "cold", "warm"]
+    parallel = ["--jobs", str(jobs)]
+    compared: list[tuple[str, Callable[[], Measurement]]] = [
+        ("floor", floor),
+        ("jobs1", lambda: full("jobs-1", ["--jobs", "1", "--no-cache"], "jobs1.json")),
+        ("jobsN", lambda: full(f"jobs-{jobs}", [*parallel, "--no-cache"], "jobsn.json", True)),
+    ]
     # Round by round, every measurement once per round: on a shared machine the load
     # changes by the minute, and interleaving gives each measurement the same luck.
-    runs: dict[str, list[Measurement]] = {}
+    # Every other round runs the compared three in reverse order (floor, jobs-1,
+    # jobs-N, then jobs-N, jobs-1, floor), so a load that rises or falls through a
+    # round favours neither side of a ratio.
+    runs: dict[str, list[Measurement]] = {role: [] for role in roles}
     for index in range(repeat):
-        floor_run = run_measured("floor", floor_cmd, target, env, work / "floor.json")
-        floor_run.detail = json.loads((work / "floor.json").read_text(encoding="utf-8"))
-        cache = work / f"cache-{index}"
-        cached = ["--jobs", str(jobs), "--cache-dir", str(cache)]
-        for measured in (
-            floor_run,
-            full("jobs-1", ["--jobs", "1", "--no-cache"], "jobs1.json"),
-            full(f"jobs-{jobs}", ["--jobs", str(jobs), "--no-cache"], "jobsn.json", True),
-            full("cold", cached, "cached.json", True),
-            full("warm", cached, "cached.json", True),
-        ):
-            runs.setdefault(measured.name, []).append(measured)
+        for role, measure in compared if index % 2 == 0 else compared[::-1]:
+            runs[role].append(measure())
+        cached = [*parallel, "--cache-dir", str(work / f"cache-{index}")]
+        runs["cold"].append(full("cold", cached, "cached.json", True))
+        runs["warm"].append(full("warm", cached, "cached.json", True))
         say(
             f"round {index + 1}: "
-            + ", ".join(f"{name} {found[-1].wall:.2f} s" for name, found in runs.items())
+            + ", ".join(f"{runs[role][-1].name} {runs[role][-1].wall:.2f} s" for role in roles)
         )
-    floor, jobs1, jobsn, cold, warm = (best_of(found) for found in runs.values())
-    facts = {k: float(v) for k, v in floor.detail.items() if isinstance(v, (int, float))}
+    floor_best, jobs1, jobsn, cold, warm = (best_of(runs[role]) for role in roles)
+    facts = {k: float(v) for k, v in floor_best.detail.items() if isinstance(v, (int, float))}
     files = int(facts["files"])
     say(
         f"floor: {files} files, {facts['bytes'] / 1e6:.1f} MB, {int(facts['lines'])} lines: "
@@ -356,7 +365,7 @@ def _bench(args: argparse.Namespace, work: Path) -> dict[str, object]:
     python_startup = statistics.median(m.wall for m in python_runs)
     say(f"version: {version.wall:.3f} s (bare python: {python_startup:.3f} s)")
 
-    measurements = [floor, jobs1, jobsn, cold, warm, version]
+    measurements = [floor_best, jobs1, jobsn, cold, warm, version]
     eslint_dir = None if args.no_eslint else find_eslint(args.eslint_dir)
     eslint = None
     if eslint_dir is not None:
@@ -386,10 +395,10 @@ def _bench(args: argparse.Namespace, work: Path) -> dict[str, object]:
     per_round = {
         "full_over_floor": [
             ratio(j.wall, float(str(f.detail["parse_seconds"])))
-            for f, j in zip(runs["floor"], runs["jobs-1"], strict=True)
+            for f, j in zip(runs["floor"], runs["jobs1"], strict=True)
         ],
         "jobs1_over_jobsN": [
-            ratio(a.wall, b.wall) for a, b in zip(runs["jobs-1"], runs[f"jobs-{jobs}"], strict=True)
+            ratio(a.wall, b.wall) for a, b in zip(runs["jobs1"], runs["jobsN"], strict=True)
         ],
         "warm_over_cold": [
             ratio(w.wall, c.wall) for c, w in zip(runs["cold"], runs["warm"], strict=True)
@@ -400,14 +409,20 @@ def _bench(args: argparse.Namespace, work: Path) -> dict[str, object]:
     if eslint is not None:
         ratios["eslint_over_jobs1"] = ratio(eslint.wall, jobs1.wall)
         ratios["eslint_over_jobsN"] = ratio(eslint.wall, jobsn.wall)
+    # The ratio targets are judged on the median of the rounds' own ratios: each is
+    # measured side by side, under one load. The best-of ratios divide the best run of
+    # one kind by the best of another, often from different rounds, so one quiet
+    # moment for one side moves them (they are reported beside, in `ratios`).
     targets_met = {
-        "full_over_floor <= 1.5": ratios["full_over_floor"] <= TARGETS["full_over_floor"],
-        "warm_over_cold <= 0.15": ratios["warm_over_cold"] <= TARGETS["warm_over_cold"],
+        "full_over_floor <= 1.5": ratios["full_over_floor_median_of_rounds"]
+        <= TARGETS["full_over_floor"],
+        "warm_over_cold <= 0.15": ratios["warm_over_cold_median_of_rounds"]
+        <= TARGETS["warm_over_cold"],
         "version <= 0.25 s": version.wall <= TARGETS["version_seconds"],
     }
     if jobs >= 2:
         targets_met[f"jobs1_over_jobs{jobs} >= 1.6"] = (
-            ratios["jobs1_over_jobsN"] >= TARGETS["speedup_2_cores"]
+            ratios["jobs1_over_jobsN_median_of_rounds"] >= TARGETS["speedup_2_cores"]
         )
     peak = max(m.peak_rss_mb for m in (jobs1, jobsn, cold, warm))
     targets_met[
@@ -488,6 +503,7 @@ def print_summary(result: dict[str, object]) -> None:
     print(f"warm (cached) report identical:             {result['reports_identical_cached']}")
     targets = result["targets_met"]
     assert isinstance(targets, dict)
+    print("(ratio targets judged on the median of the rounds' own ratios; best-of above)")
     for name, met in targets.items():
         print(f"target {name:<50} {'met' if met else 'NOT met'}")
     sys.stdout.flush()
@@ -499,7 +515,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--generate", type=int, metavar="N", help="generate N files and use them")
     parser.add_argument("--out", type=Path, help="where --generate writes (default: temporary)")
     parser.add_argument("--jobs", type=int, help="jobs for the parallel runs (default: CPUs)")
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each, best kept")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="interleaved rounds (targets: median of rounds)"
+    )
     parser.add_argument("--version-runs", type=int, default=7, help="runs of --version")
     parser.add_argument("--json", type=Path, help="write the results as JSON here")
     parser.add_argument("--eslint-dir", type=Path, help="directory with node_modules/eslint")
