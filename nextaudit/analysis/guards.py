@@ -398,6 +398,7 @@ _REFERENCES = """
 (identifier) @ref
 (shorthand_property_identifier) @ref
 """
+_REFERENCE_TYPES = frozenset({"identifier", "shorthand_property_identifier"})
 # Names a constant response may use: the response classes and what is always global.
 _CONSTANT_NAMES = _RESPONSE_CLASSES | {"undefined", "Headers", "JSON"}
 
@@ -411,7 +412,28 @@ def returns_constant(handler: RouteHandler, source: SourceFile) -> bool:
     body = function_body(handler.function)
     if body is None:
         return False
-    return all(text(n) in _CONSTANT_NAMES for n in source.nodes(_REFERENCES, "ref", body))
+    if body.has_error:
+        # Error recovery may insert MISSING names, which the query captures in some
+        # places and not in others: ask it.
+        return all(text(n) in _CONSTANT_NAMES for n in source.nodes(_REFERENCES, "ref", body))
+    return refers_only_to(body, _CONSTANT_NAMES)
+
+
+def refers_only_to(node: ts.Node, names: frozenset[str]) -> bool:
+    """Every identifier and shorthand property in `node` (itself included) is one of
+    `names`: what `source.nodes(_REFERENCES, "ref", node)` lists, walked here instead.
+    Compiling that query costs ~25M instructions, once per process, where this walk
+    stops at the first other name, a few nodes into almost every handler."""
+    cursor = node.walk()
+    while True:
+        current = cursor.node
+        if current is not None and current.type in _REFERENCE_TYPES and text(current) not in names:
+            return False
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():  # back at `node`: a cursor stays inside it
+                return True
 
 
 # --- middleware -------------------------------------------------------------------------
