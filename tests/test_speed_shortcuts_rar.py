@@ -2,6 +2,11 @@
 
 - `refers_only_to` walks a node where `returns_constant` ran the `_REFERENCES` query
   (and `returns_constant` still asks the query of a body with syntax errors);
+- `calls_from_bytes` lists the calls of a body as `calls_in` (the `(call_expression)`
+  query) does, syntax errors or not; `calls_opened_by` finds the calls behind the `(`
+  of a body as the climb through `Node.parent` from the root did; the matcher's
+  reachable functions are `flow.reachable_functions`, and `reaches_guard` is a guard
+  among `flow.reachable_calls`;
 
 Run over every function and file of the fixtures, the oddities of `test_name_search`,
 the oddities below and fuzzed inputs.
@@ -14,15 +19,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_name_search import _mutated, _parse, _sources
 
-from nextaudit.analysis.flow import RouteHandler
+from nextaudit.analysis.flow import RouteHandler, calls_in, reachable_calls, reachable_functions
 from nextaudit.analysis.guards import (
     _CONSTANT_NAMES,
     _REFERENCES,
+    GuardMatcher,
+    Guards,
+    NamePatterns,
+    calls_from_bytes,
+    calls_opened_by,
     refers_only_to,
     returns_constant,
 )
 from nextaudit.analysis.nextjs import Handler
 from nextaudit.analysis.syntax import FUNCTION_TYPES, descendants, function_body, text
+from nextaudit.checks.route_auth_required import _guards
 from nextaudit.source import SourceFile
 
 ODD_BODIES = [
@@ -53,8 +64,42 @@ ODD_BODIES = [
 ]
 
 
+ODD_CALLS = [
+    # Calls in their shapes: curried, optional, generic, tagged, parenthesised, spread
+    # over lines and comments, imported, dynamic `import()`, `super()`, decorators.
+    "function a() { f(g(h())); a.b(c)(d)(e); g(x).then(y); f?.(x); a?.b?.(c); f<T>(x) }",
+    "async function a() { await f<T>(x); (0, g)(h(1)); x[f()](y()); (await f())(g) }",
+    "function a() { tag`x${f(`y`)}z`; `t`(u); `a``b`; f`x``y`; new X(f()); new (g())(h) }",
+    "function a() { f/* ( */(1); f // (\n(2); f\n(3); 'f(4)'; /f(5)/.test(s); `(`; }",
+    "class K extends B { constructor() { super(x()); } @d() m() { import('m').then(f) } }",
+    "function a() { f!(x); (f as any)(x); (f satisfies F)(x); (<any>f)(x); f?.[k]?.(x) }",
+    "const a = () => f(x); const b = () => (g(y)); const c = x => x`t`; const d = () => `(`",
+    "function a() { return <div onClick={() => f(x)}>(text) {g(y)}</div> }",
+    "function a() { if (x) f(); for (const y of z()) g(y); while (h()) {} switch (i()) {} }",
+    "function a() { const { b = f() } = g(); const [c = h()] = i(); return { [j()]: k() } }",
+    # Broken code: the query answers there, and the bytes must find the same calls.
+    "function a() { f(x; g`y; h) ; i(`; j((k) }",
+    "function a() { f x); g 1, 2); a.b(c)(d; f<T>x); new X(; f?.(x; }",
+    # Same-file functions reached through each other, cycles included.
+    "export async function GET(req) { return step1(req) }\n"
+    "function step1(r) { return step2(r) + (0, step3)(r) }\n"
+    "const step2 = (r) => step1(r) + auth();\n"
+    "const step3 = async function (r) { await verify(r); return step2`x` }",
+]
+
+
+def _chain(count: int) -> str:
+    """More same-file functions than `reaches_guard` follows: each calls the next two
+    and a guard named after itself, behind calls that are not functions of the file."""
+    lines = ["export function GET() { (0, g)(x[f1()](f2())) }"]
+    for i in range(1, count):
+        lines.append(f"function f{i}() {{ x[f{i + 1}()](f{i + 2}()); auth{i}() }}")
+    return "\n".join(lines)
+
+
 def _odd_sources() -> list[tuple[str, bytes]]:
-    return [(f"odd-{i}.tsx", code.encode("utf-8")) for i, code in enumerate(ODD_BODIES)]
+    codes = [*ODD_BODIES, *ODD_CALLS, _chain(70), _chain(140)]
+    return [(f"odd-{i}.tsx", code.encode("utf-8")) for i, code in enumerate(codes)]
 
 
 def _all_sources() -> list[SourceFile]:
@@ -101,9 +146,72 @@ def test_references_on_fixtures_and_oddities() -> None:
         _check_references(source)
 
 
+# --- calls from the bytes ----------------------------------------------------------------
+
+
+def _slow_calls_opened(source: SourceFile, body: ts.Node) -> list[ts.Node]:
+    """The calls behind the `(` of a body, found as `_leading_call_guards` found them
+    before: the token at each `(`, then `Node.parent` twice."""
+    content = source.content
+    found: list[ts.Node] = []
+    at = content.find(b"(", body.start_byte, body.end_byte)
+    while at != -1:
+        token = source.root.descendant_for_byte_range(at, at + 1)
+        arguments = token.parent if token is not None and token.type == "(" else None
+        if arguments is not None and arguments.type == "arguments":
+            call = arguments.parent
+            if call is not None and call.type == "call_expression":
+                found.append(call)
+        at = content.find(b"(", at + 1, body.end_byte)
+    return found
+
+
+# Guards of the rule's defaults, without and with its extra evidence, and guards of
+# the names that the odd sources call (so that the walk over every call gets to say
+# yes as well as no).
+_GUARDS = [
+    _guards(("auth", "getUser", "*.auth.getUser"), ("with*Auth*",), False),
+    _guards(("auth", "getUser", "*.auth.getUser"), ("with*Auth*",), True),
+    Guards(NamePatterns.parse(["auth63", "verify", "g", "*.then", "tag"])),
+]
+
+
+def _check_calls(source: SourceFile) -> None:
+    for function in _functions(source):
+        body = function_body(function)
+        if body is None:
+            continue
+        assert calls_from_bytes(source, body) == calls_in(function, source)
+        assert list(calls_opened_by(source, body, b"(")) == _slow_calls_opened(source, body)
+        for guards in _GUARDS:
+            matcher = GuardMatcher(source, guards)
+            assert matcher._reachable_functions(function) == reachable_functions(function, source)
+            slow = matcher._leading_call_guards(function) or any(
+                matcher.is_guard_call(c) for c in reachable_calls(function, source)
+            )
+            assert matcher.reaches_guard(function) == slow
+
+
+def test_calls_on_fixtures_and_oddities() -> None:
+    for source in _all_sources():
+        _check_calls(source)
+
+
+def test_the_chains_reach_past_the_bound() -> None:
+    # The walk over same-file functions stops at 64 of them (the handler and f1..f63):
+    # the chains must get there for the comparison above to cover the bound.
+    for count in (70, 140):
+        source = _parse("chain.ts", _chain(count).encode("utf-8"))
+        handler = next(f for f in _functions(source) if f.type == "function_declaration")
+        assert len(reachable_functions(handler, source)) == 64
+        for guard, reached in (("auth63", True), ("auth64", False)):
+            matcher = GuardMatcher(source, Guards(NamePatterns.parse([guard])))
+            assert matcher.reaches_guard(handler) == reached
+
+
 # --- fuzzed inputs -----------------------------------------------------------------------
 
-CHECKS = [_check_references]
+CHECKS = [_check_references, _check_calls]
 
 _PIECES = st.sampled_from(
     [
@@ -127,6 +235,13 @@ _PIECES = st.sampled_from(
         "`",
         "'",
         "// c\n",
+        "f(",
+        "a.b(c)",
+        "tag`",
+        "?.(",
+        "(0, g)",
+        "function h() { auth() }",
+        "h()",
         "/*",
         "*/",
         " ",

@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 
 import tree_sitter as ts
 
-from nextaudit.analysis.flow import RouteHandler, reachable_calls, same_file_function
+from nextaudit.analysis.flow import RouteHandler, calls_in, same_file_function
 from nextaudit.analysis.imports import import_bindings
 from nextaudit.analysis.syntax import (
     call_arguments,
@@ -52,6 +52,9 @@ MIDDLEWARE_EXTENSIONS = (".ts", ".js", ".mts", ".mjs")
 _RESPONSE_CLASSES = frozenset({"Response", "NextResponse"})
 # How many of a body's first calls `reaches_guard` tries before listing them all.
 _LEADING_CALLS = 4
+# How many functions `reaches_guard` follows from a handler (`flow.reachable_functions`'
+# bound, which it must keep to find what it finds).
+_MAX_REACHABLE = 64
 _MAX_VERDICTS = 8192  # paths remembered per Guards (a bound, not a working size)
 
 
@@ -99,6 +102,65 @@ def callee_path(call: ts.Node) -> CalleePath | None:
     if callee.type == "await_expression" and call.child_by_field_name("type_arguments"):
         callee = callee.named_children[-1] if callee.named_child_count else callee
     return reference_path(callee)
+
+
+# What opens a call's arguments, with the node it opens: `f(x)` and the tagged
+# template `` f`x` ``, the two shapes of a `call_expression`.
+_OPENERS = {b"(": ("(", "arguments"), b"`": ("`", "template_string")}
+
+
+def calls_opened_by(source: SourceFile, body: ts.Node, opener: bytes) -> Iterator[ts.Node]:
+    """The calls in `body` (itself included) whose arguments `opener` opens, in the
+    order of their openers: the call behind each `(` (or backtick) of the body's bytes.
+
+    From the token at each opener, the cursor climbs to what it opens and to the call
+    around that; a `(` in a string, a comment, a regex or a parenthesised expression
+    opens no `arguments`, the closing backtick of a template opens nothing, and a
+    template that is itself called (`` `x`(y) ``) is the call's function, not its
+    arguments. (`Node.parent` would walk down from the root, twice per call; the
+    cursor descends once, from `body`.)
+    """
+    token_type, opened_type = _OPENERS[opener]
+    content = source.content
+    end = body.end_byte
+    cursor = body.walk()
+    at = content.find(opener, body.start_byte, end)
+    while at != -1:
+        cursor.reset(body)
+        while cursor.goto_first_child_for_byte(at) is not None:
+            pass
+        token = cursor.node
+        if (
+            token is not None
+            and token.start_byte == at
+            and token.type == token_type
+            and cursor.goto_parent()
+        ):
+            opened = cursor.node
+            if (
+                opened is not None
+                and opened.type == opened_type
+                and opened.start_byte == at
+                and cursor.goto_parent()
+            ):
+                call = cursor.node
+                if call is not None and call.type == "call_expression" and call.start_byte != at:
+                    yield call
+        at = content.find(opener, at + 1, end)
+
+
+def calls_from_bytes(source: SourceFile, body: ts.Node) -> list[ts.Node]:
+    """The calls in `body` (itself included) in source order, as the query
+    `(call_expression) @call` run on `body` lists them: every call opens its arguments
+    with a `(` or, tagged, a template's backtick (for a body without syntax errors)."""
+    calls = [*calls_opened_by(source, body, b"("), *calls_opened_by(source, body, b"`")]
+    calls.sort(key=_source_order)
+    return calls
+
+
+def _source_order(node: ts.Node) -> tuple[int, int]:
+    # The order `SourceFile.nodes` sorts captures in: `a(b)(c)` lists `a(b)` first.
+    return node.start_byte, node.end_byte
 
 
 def _dotted_match(path: CalleePath, pattern: tuple[str, ...]) -> bool:
@@ -271,7 +333,42 @@ class GuardMatcher:
         """A guard call in `function` or in a same-file function it calls."""
         if self._leading_call_guards(function):
             return True
-        return any(self.is_guard_call(c) for c in reachable_calls(function, self.source))
+        return any(
+            self.is_guard_call(c)
+            for f in self._reachable_functions(function)
+            for c in self._calls(f)
+        )
+
+    def _calls(self, function: ts.Node) -> list[ts.Node]:
+        """`calls_in(function)`, found from the bytes (see `calls_from_bytes`): the
+        `(call_expression)` query it runs costs ~25M instructions to compile, once per
+        process, and no other rule of a default run needs it. A body with syntax errors
+        is left to the query: what error recovery builds is whatever the query says."""
+        body = function_body(function)
+        if body is None:
+            return []
+        if body.has_error:
+            return calls_in(function, self.source)
+        return self.source.memo(f"guards.calls:{body.id}", lambda s: calls_from_bytes(s, body))
+
+    def _reachable_functions(self, function: ts.Node) -> list[ts.Node]:
+        """`flow.reachable_functions(function)`, from the calls of `_calls`: the same
+        breadth-first walk over calls in the same order, so the same functions, the
+        same first `_MAX_REACHABLE` of them (memoised per function, as it is)."""
+        key = f"guards.reachable:{function.id}"
+        return self.source.memo(key, lambda _s: self._walk_reachable(function))
+
+    def _walk_reachable(self, function: ts.Node) -> list[ts.Node]:
+        seen: list[ts.Node] = [function]
+        queue = [function]
+        while queue and len(seen) < _MAX_REACHABLE:
+            current = queue.pop(0)
+            for call in self._calls(current):
+                target = same_file_function(self.source, call)
+                if target is not None and target not in seen:
+                    seen.append(target)
+                    queue.append(target)
+        return seen
 
     def _leading_call_guards(self, function: ts.Node) -> bool:
         """One of the first calls of `function`'s body, found from the bytes, is a guard.
@@ -280,28 +377,14 @@ class GuardMatcher:
         at the call behind each of the first few `(` of the body answers them without
         listing every call of the body and of the functions it reaches. A call found so
         is one of `calls_in(function)` (a `(` inside the body opens the arguments of a
-        call inside it), so a True here is the answer `reachable_calls` would give;
-        anything else is left to it.
+        call inside it), so a True here is the answer the walk over every call would
+        give; anything else is left to it.
         """
         body = function_body(function)
         if body is None:
             return False
-        content = self.source.content
-        root = self.source.root
-        end = body.end_byte
-        at = content.find(b"(", body.start_byte, end)
-        looked = 0
-        while at != -1 and looked < _LEADING_CALLS:
-            token = root.descendant_for_byte_range(at, at + 1)
-            arguments = token.parent if token is not None and token.type == "(" else None
-            if arguments is not None and arguments.type == "arguments":
-                call = arguments.parent
-                if call is not None and call.type == "call_expression":
-                    looked += 1
-                    if self.is_guard_call(call):
-                        return True
-            at = content.find(b"(", at + 1, end)
-        return False
+        leading = itertools.islice(calls_opened_by(self.source, body, b"("), _LEADING_CALLS)
+        return any(self.is_guard_call(call) for call in leading)
 
     def wrapper_guards(self, wrapper: ts.Node) -> bool:
         """A call wrapping the exported handler guards it: by its name, the name of the
