@@ -104,48 +104,40 @@ def callee_path(call: ts.Node) -> CalleePath | None:
     return reference_path(callee)
 
 
-# What opens a call's arguments, with the node it opens: `f(x)` and the tagged
+# What opens a call's arguments, and the node it opens: `f(x)` and the tagged
 # template `` f`x` ``, the two shapes of a `call_expression`.
-_OPENERS = {b"(": ("(", "arguments"), b"`": ("`", "template_string")}
+_OPENED = {b"(": "arguments", b"`": "template_string"}
 
 
 def calls_opened_by(source: SourceFile, body: ts.Node, opener: bytes) -> Iterator[ts.Node]:
     """The calls in `body` (itself included) whose arguments `opener` opens, in the
     order of their openers: the call behind each `(` (or backtick) of the body's bytes.
 
-    From the token at each opener, the cursor climbs to what it opens and to the call
-    around that; a `(` in a string, a comment, a regex or a parenthesised expression
-    opens no `arguments`, the closing backtick of a template opens nothing, and a
-    template that is itself called (`` `x`(y) ``) is the call's function, not its
-    arguments. (`Node.parent` would walk down from the root, twice per call; the
-    cursor descends once, from `body`.)
+    The smallest named node at an opener is what it opens (the token itself is
+    anonymous): a `(` in a string, a comment, a regex or a parenthesised expression
+    opens no `arguments`, and the closing backtick of a template does not start it.
+    The smallest named node from the byte before the opener to the end of what it
+    opens is then the call, if that ends the call (`arguments` is a call's last
+    child); a template that is itself called (`` `x`(y) ``) starts its call and ends
+    before it. Two lookups down from `body`, in C, where `Node.parent` would walk down
+    from the root, twice per call.
     """
-    token_type, opened_type = _OPENERS[opener]
+    opened_type = _OPENED[opener]
     content = source.content
     end = body.end_byte
-    cursor = body.walk()
     at = content.find(opener, body.start_byte, end)
     while at != -1:
-        cursor.reset(body)
-        while cursor.goto_first_child_for_byte(at) is not None:
-            pass
-        token = cursor.node
-        if (
-            token is not None
-            and token.start_byte == at
-            and token.type == token_type
-            and cursor.goto_parent()
-        ):
-            opened = cursor.node
+        opened = body.named_descendant_for_byte_range(at, at + 1)
+        if opened is not None and opened.type == opened_type and opened.start_byte == at:
+            opened_end = opened.end_byte
+            call = body.named_descendant_for_byte_range(max(at - 1, 0), opened_end)
             if (
-                opened is not None
-                and opened.type == opened_type
-                and opened.start_byte == at
-                and cursor.goto_parent()
+                call is not None
+                and call.type == "call_expression"
+                and call.end_byte == opened_end
+                and call.start_byte != at
             ):
-                call = cursor.node
-                if call is not None and call.type == "call_expression" and call.start_byte != at:
-                    yield call
+                yield call
         at = content.find(opener, at + 1, end)
 
 
