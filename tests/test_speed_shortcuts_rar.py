@@ -7,6 +7,7 @@
   of a body as the climb through `Node.parent` from the root did; the matcher's
   reachable functions are `flow.reachable_functions`, and `reaches_guard` is a guard
   among `flow.reachable_calls`;
+- `GuardMatcher._callee_path` reads from the bytes the `callee_path` of a call;
 
 Run over every function and file of the fixtures, the oddities of `test_name_search`,
 the oddities below and fuzzed inputs.
@@ -26,6 +27,7 @@ from nextaudit.analysis.guards import (
     GuardMatcher,
     Guards,
     NamePatterns,
+    callee_path,
     calls_from_bytes,
     calls_opened_by,
     refers_only_to,
@@ -88,6 +90,28 @@ ODD_CALLS = [
 ]
 
 
+ODD_CALLEES = [
+    # Words that are not names where a callee's first name would be.
+    "function a() { import.meta.resolve('x'); new.target.call(); true.valueOf(); }",
+    "function a() { undefined.x(); null.x(); this.x(); super.x(); this(); import('m') }",
+    "class K extends B { m() { super(); super.m(); this.#p(); x.#p?.() } #p() {} }",
+    # Names as properties, `$` and `_`, digits, and what is not plain.
+    "function a() { x.if(); x.default(); x.new(); $.ajax(); _._(); a1.b2.c3(); $$() }",
+    "function a() { a . b(); a.\nb(); a/**/.b(); a.b /* c */ (); a.b\n(); a?.b(); a!.b() }",
+    "function a() { a[b](); a['b'](); a.b[0](); (a).b(); (a.b)(); a.b<T>(); a.b?.<T>() }",
+    "async function a() { await f<T>(x); await a.b<T>(x); await (f)<T>(x) }",
+    "function a() { \\u0061uth(); a\\u0062.c(); café(); caf\u00e9.x(); a.café() }",
+    "function a() { async(); get(); set(); of(); let(); static(); type(); declare() }",
+    # Curried, tagged, and callees that are themselves calls or templates.
+    "function a() { a.b(c)(d); a(b)(c)(d); a.b`x`; a`x``y`; `t`(u); a.b(c).d(e) }",
+    "function a() { f\n`x`; f `x`; f<T>`x`; a.b.c`${d.e(f)}` }",
+    # At the very end of the bytes, and broken.
+    "function a() { a.b(",
+    "function a() { a.b",
+    "function a() { f(x; a.b.c(d; g`",
+]
+
+
 def _chain(count: int) -> str:
     """More same-file functions than `reaches_guard` follows: each calls the next two
     and a guard named after itself, behind calls that are not functions of the file."""
@@ -98,7 +122,7 @@ def _chain(count: int) -> str:
 
 
 def _odd_sources() -> list[tuple[str, bytes]]:
-    codes = [*ODD_BODIES, *ODD_CALLS, _chain(70), _chain(140)]
+    codes = [*ODD_BODIES, *ODD_CALLS, *ODD_CALLEES, _chain(70), _chain(140)]
     return [(f"odd-{i}.tsx", code.encode("utf-8")) for i, code in enumerate(codes)]
 
 
@@ -192,6 +216,18 @@ def _check_calls(source: SourceFile) -> None:
             assert matcher.reaches_guard(function) == slow
 
 
+def _check_callee_paths(source: SourceFile) -> None:
+    matcher = GuardMatcher(source, _GUARDS[0])
+    for call in descendants(source.root):
+        if call.type == "call_expression":
+            assert matcher._callee_path(call) == callee_path(call), source.node_text(call)
+
+
+def test_callee_paths_on_fixtures_and_oddities() -> None:
+    for source in _all_sources():
+        _check_callee_paths(source)
+
+
 def test_calls_on_fixtures_and_oddities() -> None:
     for source in _all_sources():
         _check_calls(source)
@@ -211,7 +247,7 @@ def test_the_chains_reach_past_the_bound() -> None:
 
 # --- fuzzed inputs -----------------------------------------------------------------------
 
-CHECKS = [_check_references, _check_calls]
+CHECKS = [_check_references, _check_calls, _check_callee_paths]
 
 _PIECES = st.sampled_from(
     [
@@ -242,6 +278,12 @@ _PIECES = st.sampled_from(
         "(0, g)",
         "function h() { auth() }",
         "h()",
+        "a.b.c(",
+        "import.meta.x(",
+        "this.",
+        "\\u0061",
+        "<T>",
+        "!",
         "/*",
         "*/",
         " ",

@@ -107,6 +107,10 @@ def callee_path(call: ts.Node) -> CalleePath | None:
 # What opens a call's arguments, and the node it opens: `f(x)` and the tagged
 # template `` f`x` ``, the two shapes of a `call_expression`.
 _OPENED = {b"(": "arguments", b"`": "template_string"}
+_OPENED_TYPES = frozenset(_OPENED.values())
+# A callee spelled as plain ASCII names joined by dots (anything else, such as spaces,
+# comments, escapes, other letters, type arguments or `?.`, takes the general way).
+_PLAIN_CALLEE = re.compile(rb"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
 
 
 def calls_opened_by(source: SourceFile, body: ts.Node, opener: bytes) -> Iterator[ts.Node]:
@@ -316,10 +320,43 @@ class GuardMatcher:
         return any(self.guards.path_guards(p) for p in self._spellings(path))
 
     def is_guard_call(self, call: ts.Node) -> bool:
-        path = callee_path(call)
+        path = self._callee_path(call)
         if path is not None and self.is_guard_path(path):
             return True
         return self.guards.call_hint(call)
+
+    def _callee_path(self, call: ts.Node) -> CalleePath | None:
+        """`callee_path(call)`, read from the bytes when they spell the callee as plain
+        names joined by dots, right up to the `(` or backtick of its arguments
+        (`auth()`, `prisma.user.findMany({...})`): most calls do, and reading the path
+        through the tree costs a field lookup per name. The tree is asked only whether
+        that opener opens this call's own arguments (they end the call: not the
+        `(b)` of `a(b)(c)`) and whether the first name is a name (`import.meta.x()` and
+        `true.valueOf()` have no name there)."""
+        content = self.source.content
+        start = call.start_byte
+        plain = _PLAIN_CALLEE.match(content, start)
+        if plain is not None:
+            end = plain.end()
+            opened = call.named_descendant_for_byte_range(end, end + 1)
+            if (
+                opened is not None
+                and opened.start_byte == end
+                and opened.end_byte == call.end_byte
+                and opened.type in _OPENED_TYPES
+            ):
+                spelled = content[start:end].decode("ascii")
+                dot = spelled.find(".")
+                head_end = end if dot == -1 else start + dot
+                head = call.named_descendant_for_byte_range(start, head_end)
+                if (
+                    head is not None
+                    and head.start_byte == start
+                    and head.end_byte == head_end
+                    and head.type in _NAME_NODES
+                ):
+                    return tuple(spelled.split("."))
+        return callee_path(call)
 
     def reaches_guard(self, function: ts.Node) -> bool:
         """A guard call in `function` or in a same-file function it calls."""
