@@ -8,12 +8,16 @@
   reachable functions are `flow.reachable_functions`, and `reaches_guard` is a guard
   among `flow.reachable_calls`;
 - `GuardMatcher._callee_path` reads from the bytes the `callee_path` of a call;
+- `is_guard_call` does not ask route-auth-required's `reads_credential` of calls
+  whose callee path ends in a name other than `get`: asked, it says no to them;
 
 Run over every function and file of the fixtures, the oddities of `test_name_search`,
 the oddities below and fuzzed inputs.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import tree_sitter as ts
 from hypothesis import HealthCheck, given, settings
@@ -34,8 +38,14 @@ from nextaudit.analysis.guards import (
     returns_constant,
 )
 from nextaudit.analysis.nextjs import Handler
-from nextaudit.analysis.syntax import FUNCTION_TYPES, descendants, function_body, text
-from nextaudit.checks.route_auth_required import _guards
+from nextaudit.analysis.syntax import (
+    FUNCTION_TYPES,
+    callee_name,
+    descendants,
+    function_body,
+    text,
+)
+from nextaudit.checks.route_auth_required import CREDENTIAL_READERS, _guards
 from nextaudit.source import SourceFile
 
 ODD_BODIES = [
@@ -105,6 +115,12 @@ ODD_CALLEES = [
     # Curried, tagged, and callees that are themselves calls or templates.
     "function a() { a.b(c)(d); a(b)(c)(d); a.b`x`; a`x``y`; `t`(u); a.b(c).d(e) }",
     "function a() { f\n`x`; f `x`; f<T>`x`; a.b.c`${d.e(f)}` }",
+    # Reading credentials, in shapes where the name `get` is and is not the callee's.
+    "function a() { headers.get('authorization'); get('secret'); this.get('session') }",
+    "function a() { h['get']('secret'); h?.get('session'); h.get<T>('token'); (h.get)('x-api-key') }",
+    "class K { #get(k) {} m(h) { this.#get('authorization'); h.get`authorization` } }",
+    "async function a() { await get /* c */ <T>('authorization'); await h.get<T>('secret') }",
+    "function a() { h.get('authorization').get('session'); h.gets('secret'); h.get2('hmac') }",
     # At the very end of the bytes, and broken.
     "function a() { a.b(",
     "function a() { a.b",
@@ -223,9 +239,24 @@ def _check_callee_paths(source: SourceFile) -> None:
             assert matcher._callee_path(call) == callee_path(call), source.node_text(call)
 
 
+def _check_call_hints(source: SourceFile) -> None:
+    guards = _GUARDS[1]
+    matcher = GuardMatcher(source, guards)
+    asking_all = GuardMatcher(source, dataclasses.replace(guards, call_hint_names=None))
+    for call in descendants(source.root):
+        if call.type != "call_expression":
+            continue
+        assert matcher.is_guard_call(call) == asking_all.is_guard_call(call)
+        # What the shortcut rests on: a callee named `get` has it last on its path.
+        path = callee_path(call)
+        if callee_name(call) in CREDENTIAL_READERS:
+            assert path is None or path[-1] in CREDENTIAL_READERS
+
+
 def test_callee_paths_on_fixtures_and_oddities() -> None:
     for source in _all_sources():
         _check_callee_paths(source)
+        _check_call_hints(source)
 
 
 def test_calls_on_fixtures_and_oddities() -> None:
@@ -247,7 +278,7 @@ def test_the_chains_reach_past_the_bound() -> None:
 
 # --- fuzzed inputs -----------------------------------------------------------------------
 
-CHECKS = [_check_references, _check_calls, _check_callee_paths]
+CHECKS = [_check_references, _check_calls, _check_callee_paths, _check_call_hints]
 
 _PIECES = st.sampled_from(
     [
@@ -284,6 +315,9 @@ _PIECES = st.sampled_from(
         "\\u0061",
         "<T>",
         "!",
+        ".get('authorization')",
+        "get(",
+        "'session'",
         "/*",
         "*/",
         " ",

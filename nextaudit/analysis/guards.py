@@ -239,6 +239,10 @@ class Guards:
     wrappers: NamePatterns = field(default_factory=NamePatterns)
     name_hint: Callable[[CalleePath], bool] = _no_name
     call_hint: Callable[[ts.Node], bool] = _never
+    # The callee names (`syntax.callee_name`) of the only calls `call_hint` can say yes
+    # to, when it says so (None: any call): the others are not asked, and most calls
+    # are others (`req.json()`, `NextResponse.json()`), known from their callee path.
+    call_hint_names: frozenset[str] | None = None
     # Verdicts by path: a rule's guards are built once per configuration, and the same
     # callees (`NextResponse.json`, `req.json`, `prisma.user.findMany`) come back in
     # file after file; each asks the patterns and the name hint's regexes.
@@ -321,8 +325,13 @@ class GuardMatcher:
 
     def is_guard_call(self, call: ts.Node) -> bool:
         path = self._callee_path(call)
-        if path is not None and self.is_guard_path(path):
-            return True
+        if path is not None:
+            if self.is_guard_path(path):
+                return True
+            hinted = self.guards.call_hint_names
+            # A callee with a name has it last on its path (`a.b.get` -> "get").
+            if hinted is not None and path[-1] not in hinted:
+                return False
         return self.guards.call_hint(call)
 
     def _callee_path(self, call: ts.Node) -> CalleePath | None:

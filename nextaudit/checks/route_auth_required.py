@@ -100,8 +100,12 @@ def names_auth(path: CalleePath) -> bool:
     return len(path) == 1 and _GUARD_FUNCTION.fullmatch(last) is not None
 
 
+# The only callee name `reads_credential` says yes to (the guards ask no other call).
+CREDENTIAL_READERS = frozenset({"get"})
+
+
 def reads_credential(call: ts.Node) -> bool:
-    if callee_name(call) != "get":
+    if callee_name(call) not in CREDENTIAL_READERS:
         return False
     arguments = call_arguments(call)
     key = string_value(arguments[0]) if arguments else None
@@ -132,7 +136,12 @@ def _guards(functions: tuple[str, ...], wrappers: tuple[str, ...], hints: bool) 
     # The extra evidence widens the default lists; a user who replaces a list takes
     # exact control of what counts.
     if hints:
-        return Guards(*parsed, name_hint=names_auth, call_hint=reads_credential)
+        return Guards(
+            *parsed,
+            name_hint=names_auth,
+            call_hint=reads_credential,
+            call_hint_names=CREDENTIAL_READERS,
+        )
     return Guards(*parsed)
 
 
