@@ -10,6 +10,8 @@
 - `GuardMatcher._callee_path` reads from the bytes the `callee_path` of a call;
 - `is_guard_call` does not ask route-auth-required's `reads_credential` of calls
   whose callee path ends in a name other than `get`: asked, it says no to them;
+- `is_guard_path` reads the file's imports only for a name in `alias_names`: every
+  renamed or namespace import's name is there (or `alias_names` is None);
 
 Run over every function and file of the fixtures, the oddities of `test_name_search`,
 the oddities below and fuzzed inputs.
@@ -31,6 +33,8 @@ from nextaudit.analysis.guards import (
     GuardMatcher,
     Guards,
     NamePatterns,
+    _aliases,
+    alias_names,
     callee_path,
     calls_from_bytes,
     calls_opened_by,
@@ -128,6 +132,24 @@ ODD_CALLEES = [
 ]
 
 
+ODD_IMPORTS = [
+    # Renamed and namespace imports in their spellings, and names that only look so.
+    "import { auth as a, getUser } from 'x'; import * as ns from 'y'; a(); ns.auth(); getUser()",
+    "import def, * as ns from 'y'; import { 'auth' as b } from 'x'; b(); ns.getUser()",
+    "import {auth\tas\x0bc} from 'x'; import {auth/* c */as d} from 'x'; c(); d()",
+    "import {auth as // c\n e} from 'x'; import * as\nf from 'y'; e(); f.auth()",
+    "import {auth as\u00a0g} from 'x'; import {auth as h\u00e9} from 'x'; g(); h\u00e9()",
+    "import {auth as \\u0069} from 'x'; import {auth as j\\u006b} from 'x'; i(); jk()",
+    "import { auth as auth } from 'x'; import { default as k } from 'x'; auth(); k()",
+    "import type { Auth as L } from 'x'; export { auth as m } from 'x'; m(); const n = x as any",
+    "const o = require('x'); const { auth: p } = require('x'); o.auth(); p()",
+    "import q = require('x'); q.auth(); const r = (x as s); s(); alias.as; t.as(); as()",
+    "// such as\nimport { auth as u } from 'x'; u(); 'as v'; `as ${w}`; /as x/; v(); x()",
+    "import { auth as y } from 'x' /* as z */; y(); z(); function f() { return y() }",
+    "import {auth as 1a} from 'x'; a()",
+]
+
+
 def _chain(count: int) -> str:
     """More same-file functions than `reaches_guard` follows: each calls the next two
     and a guard named after itself, behind calls that are not functions of the file."""
@@ -138,7 +160,7 @@ def _chain(count: int) -> str:
 
 
 def _odd_sources() -> list[tuple[str, bytes]]:
-    codes = [*ODD_BODIES, *ODD_CALLS, *ODD_CALLEES, _chain(70), _chain(140)]
+    codes = [*ODD_BODIES, *ODD_CALLS, *ODD_CALLEES, *ODD_IMPORTS, _chain(70), _chain(140)]
     return [(f"odd-{i}.tsx", code.encode("utf-8")) for i, code in enumerate(codes)]
 
 
@@ -253,10 +275,24 @@ def _check_call_hints(source: SourceFile) -> None:
             assert path is None or path[-1] in CREDENTIAL_READERS
 
 
+def _check_aliases(source: SourceFile) -> None:
+    renamed, namespaces = _aliases(source)
+    names = alias_names(source)
+    assert names is None or (set(renamed) | namespaces) <= names
+    heads = {text(n) for n in descendants(source.root) if n.type == "identifier"}
+    for guards in (_GUARDS[0], _GUARDS[2]):
+        matcher = GuardMatcher(source, guards)
+        for head in sorted(heads)[:60]:
+            for path in [(head,), (head, "auth"), (head, "getUser"), (head, "x", "auth")]:
+                slow = any(guards.path_guards(p) for p in matcher._spellings(path))
+                assert matcher.is_guard_path(path) == slow, path
+
+
 def test_callee_paths_on_fixtures_and_oddities() -> None:
     for source in _all_sources():
         _check_callee_paths(source)
         _check_call_hints(source)
+        _check_aliases(source)
 
 
 def test_calls_on_fixtures_and_oddities() -> None:
@@ -278,7 +314,13 @@ def test_the_chains_reach_past_the_bound() -> None:
 
 # --- fuzzed inputs -----------------------------------------------------------------------
 
-CHECKS = [_check_references, _check_calls, _check_callee_paths, _check_call_hints]
+CHECKS = [
+    _check_references,
+    _check_calls,
+    _check_callee_paths,
+    _check_call_hints,
+    _check_aliases,
+]
 
 _PIECES = st.sampled_from(
     [
@@ -318,6 +360,11 @@ _PIECES = st.sampled_from(
         ".get('authorization')",
         "get(",
         "'session'",
+        "import { auth as a } from 'x';",
+        "import * as ns from 'y';",
+        " as ",
+        "a()",
+        "ns.auth()",
         "/*",
         "*/",
         " ",

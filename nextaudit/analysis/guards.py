@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 
 import tree_sitter as ts
 
+from nextaudit.analysis.bindings import word_starts
 from nextaudit.analysis.flow import RouteHandler, calls_in, same_file_function
 from nextaudit.analysis.imports import import_bindings
 from nextaudit.analysis.syntax import (
@@ -279,6 +280,47 @@ def _aliases(source: SourceFile) -> tuple[dict[str, str], frozenset[str]]:
     return renamed, frozenset(namespaces)
 
 
+# Bytes that may sit between `as` and the name it gives (spaces on one line), and the
+# bytes after it that may hide that name from a look at the bytes alone: a comment, a
+# line break (after a line comment), an escape, another whitespace or letter.
+_SAME_LINE_SPACES = frozenset(b" \t\x0b\x0c")
+_HIDING_BYTES = frozenset(b"/\r\n\\") | frozenset(range(0x80, 0x100))
+_ASCII_NAME = re.compile(rb"[A-Za-z_$][\w$]*")
+
+
+def alias_names(source: SourceFile) -> frozenset[str] | None:
+    """Every name that an import may bind under another name than the one it imports,
+    read from the bytes: the names right after each `as` (in casts and exports too);
+    None when the bytes cannot tell (a `require`, which binds without `as`, an `as`
+    before a comment, a line break or a name beyond ASCII, or syntax errors).
+
+    `_aliases` finds renamed and namespace imports in `import_bindings`, whose
+    `import { a as b }` and `import * as b` spell `as` right before the name `b`; a
+    name not in this set is neither, and the imports need not be read for it.
+    """
+    content = source.content
+    if source.root.has_error or next(word_starts(content, b"require"), None) is not None:
+        return None
+    names: set[str] = set()
+    size = len(content)
+    for at in word_starts(content, b"as"):
+        after = at + 2
+        while after < size and content[after] in _SAME_LINE_SPACES:
+            after += 1
+        if after == size:
+            continue
+        if content[after] in _HIDING_BYTES:
+            return None
+        name = _ASCII_NAME.match(content, after)
+        if name is None:
+            continue  # `as {`, `as (`, `as "`...: no name follows
+        end = name.end()
+        if end < size and content[end] in _HIDING_BYTES:
+            return None  # the name goes on beyond ASCII, or through an escape
+        names.add(name.group().decode("ascii"))
+    return frozenset(names)
+
+
 def extends_default(configured: Iterable[str], default: object) -> bool:
     """A list option still holds every default name (left alone, or extended): rules
     add their heuristic evidence only then, so a replaced list is taken literally."""
@@ -321,7 +363,19 @@ class GuardMatcher:
             yield path[1:]
 
     def is_guard_path(self, path: CalleePath) -> bool:
+        if self.guards.path_guards(path):
+            return True
+        # Only a name that an import may rename has other spellings: reading the
+        # file's imports is dear, and most names, such as `NextResponse`, `req` or
+        # `prisma`, never follow an `as`.
+        head = path[0]
+        if head is None or (self._alias_names is not None and head not in self._alias_names):
+            return False
         return any(self.guards.path_guards(p) for p in self._spellings(path))
+
+    @functools.cached_property
+    def _alias_names(self) -> frozenset[str] | None:
+        return alias_names(self.source)
 
     def is_guard_call(self, call: ts.Node) -> bool:
         path = self._callee_path(call)
