@@ -12,6 +12,8 @@
   whose callee path ends in a name other than `get`: asked, it says no to them;
 - `is_guard_path` reads the file's imports only for a name in `alias_names`: every
   renamed or namespace import's name is there (or `alias_names` is None);
+- `NamePatterns` matches a pattern without a glob character by equality, and only the
+  globs by `fnmatch`'s regexes.
 
 Run over every function and file of the fixtures, the oddities of `test_name_search`,
 the oddities below and fuzzed inputs.
@@ -20,6 +22,8 @@ the oddities below and fuzzed inputs.
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
+import re
 
 import tree_sitter as ts
 from hypothesis import HealthCheck, given, settings
@@ -310,6 +314,104 @@ def test_the_chains_reach_past_the_bound() -> None:
         for guard, reached in (("auth63", True), ("auth64", False)):
             matcher = GuardMatcher(source, Guards(NamePatterns.parse([guard])))
             assert matcher.reaches_guard(handler) == reached
+
+
+# --- name patterns ----------------------------------------------------------------------
+
+
+def _slow_name_matches(patterns: NamePatterns, name: str | None) -> bool:
+    """As `NamePatterns.name_matches` was: one regex of every plain pattern."""
+    if name is None or not patterns.plain:
+        return False
+    regex = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns.plain))
+    return regex.match(name) is not None
+
+
+def _slow_path_matches(patterns: NamePatterns, path: tuple[str | None, ...]) -> bool:
+    """As `NamePatterns.path_matches` was: `fnmatchcase` for every segment."""
+    if len(path) == 1:
+        return _slow_name_matches(patterns, path[0])
+    for pattern in patterns.dotted:
+        tail = pattern[1:] if pattern[0] == "*" else pattern
+        if pattern[0] == "*" and len(path) <= len(tail):
+            continue
+        if pattern[0] != "*" and len(path) != len(pattern):
+            continue
+        segments = path[len(path) - len(tail) :]
+        pairs = zip(segments, tail, strict=True)
+        if all(s is not None and fnmatch.fnmatchcase(s, p) for s, p in pairs):
+            return True
+    return False
+
+
+_DEFAULT_NAMES = [
+    "auth",
+    "getServerSession",
+    "getUser",
+    "*.auth.getUser",
+    "with*Auth*",
+    "withSession",
+    "protect*",
+    "rate?limit",
+    "[gs]etUser",
+    "a[",
+    "a]b",
+    "a$b",
+    "a+b",
+    "(a)",
+    "a\\b",
+    "*",
+    "*.*",
+    "x.*.y",
+]
+_NAMES = [
+    "auth",
+    "Auth",
+    "authx",
+    "getUser",
+    "setUser",
+    "withAuth",
+    "withXAuthY",
+    "withSession",
+    "protectRoute",
+    "ratelimit",
+    "rate-limit",
+    "a[",
+    "a]b",
+    "a$b",
+    "aab",
+    "(a)",
+    "a\\b",
+    "x",
+    "y",
+    "",
+    "auth\n",
+]
+
+
+def test_name_patterns_as_fnmatch() -> None:
+    patterns = NamePatterns.parse(_DEFAULT_NAMES)
+    for name in [*_NAMES, None]:
+        assert patterns.name_matches(name) == _slow_name_matches(patterns, name), name
+        for receiver in [None, "x", "supabase"]:
+            path = (receiver, "auth", name)
+            assert patterns.path_matches(path) == _slow_path_matches(patterns, path)
+
+
+_PATTERN_CHARACTERS = st.sampled_from([*"ab*?[]!.$\\^+(){}|-", "auth", "get", "User"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    raw=st.lists(st.lists(_PATTERN_CHARACTERS, max_size=6).map("".join), max_size=5),
+    names=st.lists(st.lists(_PATTERN_CHARACTERS, max_size=6).map("".join), max_size=6),
+)
+def test_name_patterns_as_fnmatch_on_soup(raw: list[str], names: list[str]) -> None:
+    patterns = NamePatterns.parse(raw)
+    for name in names:
+        assert patterns.name_matches(name) == _slow_name_matches(patterns, name)
+        for path in [(name, name), ("x", name, "y"), (name, "auth", name)]:
+            assert patterns.path_matches(path) == _slow_path_matches(patterns, path)
 
 
 # --- fuzzed inputs -----------------------------------------------------------------------

@@ -56,6 +56,7 @@ _LEADING_CALLS = 4
 # How many functions `reaches_guard` follows from a handler (`flow.reachable_functions`'
 # bound, which it must keep to find what it finds).
 _MAX_REACHABLE = 64
+_GLOB_CHARACTERS = frozenset("*?[")
 _MAX_VERDICTS = 8192  # paths remembered per Guards (a bound, not a working size)
 
 
@@ -172,7 +173,16 @@ def _dotted_match(path: CalleePath, pattern: tuple[str, ...]) -> bool:
         if len(path) != len(pattern):
             return False
         tail, segments = pattern, path
-    return all(s is not None and fnmatchcase(s, p) for s, p in zip(segments, tail, strict=True))
+    return all(
+        s is not None and (fnmatchcase(s, p) if is_glob(p) else s == p)
+        for s, p in zip(segments, tail, strict=True)
+    )
+
+
+def is_glob(pattern: str) -> bool:
+    """`pattern` has a character that `fnmatch` reads as a glob: without one, it
+    matches only the name it spells."""
+    return not _GLOB_CHARACTERS.isdisjoint(pattern)
 
 
 @dataclass(frozen=True)
@@ -198,16 +208,29 @@ class NamePatterns:
         return cls(tuple(plain), tuple(dotted))
 
     def name_matches(self, name: str | None) -> bool:
-        return name is not None and self._plain_regex.match(name) is not None
+        if name is None:
+            return False
+        if name in self._exact_names:
+            return True
+        regex = self._glob_regex
+        return regex is not None and regex.match(name) is not None
 
     @functools.cached_property
-    def _plain_regex(self) -> re.Pattern[str]:
-        # `fnmatchcase` against each plain pattern is one regex match each (every call
-        # of an unguarded handler asks): one alternation of the same regexes answers
-        # them all at once. An empty list matches nothing.
-        if not self.plain:
-            return re.compile(r"(?!)")
-        return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in self.plain))
+    def _exact_names(self) -> frozenset[str]:
+        # A pattern without a glob character matches its own name only: a set answers
+        # those, and most configured names are such (compiling their regexes costs
+        # ~3M instructions, once per process, for the default auth functions).
+        return frozenset(p for p in self.plain if not is_glob(p))
+
+    @functools.cached_property
+    def _glob_regex(self) -> re.Pattern[str] | None:
+        # `fnmatchcase` against each glob is one regex match each (every call of an
+        # unguarded handler asks): one alternation of the same regexes answers them
+        # all at once.
+        globs = [p for p in self.plain if is_glob(p)]
+        if not globs:
+            return None
+        return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in globs))
 
     def path_matches(self, path: CalleePath) -> bool:
         if len(path) == 1:
