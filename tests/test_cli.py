@@ -280,40 +280,21 @@ def test_the_program_ends_with_all_its_output_and_exit_code(tmp_path: Path) -> N
     assert len(expected.stdout) > 256 * 1024  # more than any pipe buffer holds
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("CI", None)
-    runs = [
-        (command, jobs)
-        for command in ([sys.executable, "-m", "nextaudit"], [sys.executable, "-c", _ENTRY_POINT])
-        for jobs in ("1", "2")  # without worker processes, and with (a normal exit)
-    ]
-    for command, jobs in runs:
-        done = subprocess.run(
-            [*command, ".", "-f", "json", "--no-cache", "--jobs", jobs],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            env=env,
-            check=False,
+
+    def program(*args: str, command: tuple[str, ...] = (sys.executable, "-m", "nextaudit")):
+        return subprocess.run(
+            [*command, *args], capture_output=True, text=True, cwd=tmp_path, env=env, check=False
         )
-        assert done.returncode == expected.exit_code == 1
-        assert done.stdout == expected.stdout
-        assert done.stderr == expected.stderr != ""
-    clean = subprocess.run(
-        [sys.executable, "-m", "nextaudit", "--select", "no-empty-catch", "."],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        check=False,
-    )
+
+    for command in ((sys.executable, "-m", "nextaudit"), (sys.executable, "-c", _ENTRY_POINT)):
+        for jobs in ("1", "2"):  # without worker processes, and with (a normal exit)
+            done = program(".", "-f", "json", "--no-cache", "--jobs", jobs, command=command)
+            assert done.returncode == expected.exit_code == 1
+            assert done.stdout == expected.stdout
+            assert done.stderr == expected.stderr != ""
+    clean = program("--select", "no-empty-catch", ".")
     assert (clean.returncode, clean.stderr) == (0, expected.stderr)
-    broken = subprocess.run(
-        [sys.executable, "-m", "nextaudit", ".", "--select", "no-such-rule"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        check=False,
-    )
+    broken = program(".", "--select", "no-such-rule")
     assert broken.returncode == 2
     assert "no-such-rule" in broken.stderr
 
