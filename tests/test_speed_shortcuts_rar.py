@@ -13,7 +13,9 @@
 - `is_guard_path` reads the file's imports only for a name in `alias_names`: every
   renamed or namespace import's name is there (or `alias_names` is None);
 - `NamePatterns` matches a pattern without a glob character by equality, and only the
-  globs by `fnmatch`'s regexes.
+  globs by `fnmatch`'s regexes;
+- `is_api_route` says yes to a path that spells `app/api/` and a segment after it
+  without splitting it, as splitting it says.
 
 Run over every function and file of the fixtures, the oddities of `test_name_search`,
 the oddities below and fuzzed inputs.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import itertools
 import re
 
 import tree_sitter as ts
@@ -42,6 +45,7 @@ from nextaudit.analysis.guards import (
     callee_path,
     calls_from_bytes,
     calls_opened_by,
+    is_api_route,
     refers_only_to,
     returns_constant,
 )
@@ -412,6 +416,57 @@ def test_name_patterns_as_fnmatch_on_soup(raw: list[str], names: list[str]) -> N
         assert patterns.name_matches(name) == _slow_name_matches(patterns, name)
         for path in [(name, name), ("x", name, "y"), (name, "auth", name)]:
             assert patterns.path_matches(path) == _slow_path_matches(patterns, path)
+
+
+# --- api routes -------------------------------------------------------------------------
+
+
+def _slow_is_api_route(rel_path: str) -> bool:
+    """As `is_api_route` was: the path's directory parts, route groups left out."""
+    segments = [p for p in rel_path.split("/") if p and p != "."]
+    parts = [p for p in segments[:-1] if not (p.startswith("(") and p.endswith(")"))]
+    return any(a == "app" and b == "api" for a, b in itertools.pairwise(parts))
+
+
+ODD_PATHS = [
+    "app/api/route.ts",
+    "app/api/x/route.ts",
+    "src/app/api/x/route.ts",
+    "apps/web/app/api/x/route.ts",
+    "./app/api/x/route.ts",
+    "app/api/",
+    "app/api//",
+    "app/api/./",
+    "app/api/../route.ts",
+    "app/api/..",
+    "x/app/api",
+    "app/(group)/api/x/route.ts",
+    "app/api/(group)/route.ts",
+    "(app)/api/x/route.ts",
+    "myapp/api/x/route.ts",
+    "app/apis/x/route.ts",
+    "app//api/x/route.ts",
+    "app/./api/x/route.ts",
+    "/app/api/x/route.ts",
+    "app/api/app/api/route.ts",
+    "app/api/.x",
+    "app/api/ /route.ts",
+]
+
+
+def test_api_routes_on_fixtures_and_oddities() -> None:
+    paths = [rel for _path, rel, _raw in _sources()] + ODD_PATHS
+    for rel in paths:
+        assert is_api_route(rel) == _slow_is_api_route(rel), rel
+
+
+_SEGMENTS = st.sampled_from(["app", "api", "(g)", ".", "..", "", "x", "route.ts", "apps", "api2"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_SEGMENTS, max_size=7).map("/".join))
+def test_api_routes_on_soup(rel_path: str) -> None:
+    assert is_api_route(rel_path) == _slow_is_api_route(rel_path)
 
 
 # --- fuzzed inputs -----------------------------------------------------------------------

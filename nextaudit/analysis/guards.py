@@ -691,11 +691,23 @@ def middleware_guards(source: SourceFile, guards: Guards) -> bool:
 # --- route scope ------------------------------------------------------------------------
 
 
+_APP_API = "/app/api/"
+
+
 def is_api_route(rel_path: str) -> bool:
     """A file below `app/api/` (also `src/app/api/`, `apps/web/app/api/`); route groups
     `(name)` between them do not count, as they are not part of the URL."""
     if "api" not in rel_path:  # most files: no need to split the path
         return False
+    # Most route files the rules ask about spell `app/api/` whole, with a segment after
+    # it: then `app` and `api` are consecutive parts, `api` not the file's name.
+    if rel_path.startswith(_APP_API[1:]):
+        after = rel_path[len(_APP_API) - 1 :]
+    else:
+        found = rel_path.find(_APP_API)
+        after = rel_path[found + len(_APP_API) :] if found != -1 else ""
+    if after.strip("/."):
+        return True
     # `PurePosixPath(rel_path).parts[:-1]`, without building a path: empty and `.`
     # segments drop out, as they do there.
     segments = [p for p in rel_path.split("/") if p and p != "."]

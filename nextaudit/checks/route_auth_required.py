@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 import tree_sitter as ts
 
@@ -19,7 +20,7 @@ from nextaudit.analysis.guards import (
     nothing_to_judge,
 )
 from nextaudit.analysis.nextjs import is_route_file, local_declarations, spells_a_handler
-from nextaudit.analysis.paths import glob_match
+from nextaudit.analysis.paths import glob_matcher
 from nextaudit.analysis.syntax import (
     call_arguments,
     callee_name,
@@ -199,6 +200,11 @@ def reads_principal(handler: RouteHandler, source: SourceFile) -> bool:
     return False
 
 
+def _public_routes(ctx: RuleContext) -> Callable[[str], bool]:
+    # `glob_match` with the option's globs, looked up once per options mapping.
+    return glob_matcher(ctx.list_option("public-routes"))
+
+
 _FORCE_STATIC = prefilter.has_text(b"force-static")
 
 
@@ -219,7 +225,7 @@ def check(source: SourceFile, ctx: RuleContext) -> None:
     if not is_route_file(source) or not is_api_route(source.rel_path):
         return
     found = handlers(source)  # none where the bytes spell no HTTP method
-    if not found or glob_match(source.rel_path, ctx.list_option("public-routes")):
+    if not found or ctx.derived(_public_routes)(source.rel_path):
         return
     matcher = GuardMatcher(source, rule_guards(ctx))
     static = is_force_static(source)
