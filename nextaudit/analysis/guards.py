@@ -109,9 +109,8 @@ def callee_path(call: ts.Node) -> CalleePath | None:
 # What opens a call's arguments, and the node it opens: `f(x)` and the tagged
 # template `` f`x` ``, the two shapes of a `call_expression`.
 _OPENED = {b"(": "arguments", b"`": "template_string"}
-_OPENED_TYPES = frozenset(_OPENED.values())
-# A callee spelled as plain ASCII names joined by dots (anything else, such as spaces,
-# comments, escapes, other letters, type arguments or `?.`, takes the general way).
+# A member callee spelled as plain ASCII names joined by dots (anything else, such as
+# spaces, comments, escapes, other letters or `?.`, takes the general way).
 _PLAIN_CALLEE = re.compile(rb"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
 
 
@@ -412,36 +411,29 @@ class GuardMatcher:
         return self.guards.call_hint(call)
 
     def _callee_path(self, call: ts.Node) -> CalleePath | None:
-        """`callee_path(call)`, read from the bytes when they spell the callee as plain
-        names joined by dots, right up to the `(` or backtick of its arguments
-        (`auth()`, `prisma.user.findMany({...})`): most calls do, and reading the path
-        through the tree costs a field lookup per name. The tree is asked only whether
-        that opener opens this call's own arguments (they end the call: not the
-        `(b)` of `a(b)(c)`) and whether the first name is a name (`import.meta.x()` and
+        """`callee_path(call)`, read from the bytes of the call's first child (its
+        function) when that is a name, or plain names joined by dots (`auth()`,
+        `prisma.user.findMany({...})`): most calls are such, and reading the path
+        through the tree costs a field lookup per name. The tree is asked only
+        whether the first of the dotted names is a name (`import.meta.x()` and
         `true.valueOf()` have no name there)."""
-        content = self.source.content
-        start = call.start_byte
-        plain = _PLAIN_CALLEE.match(content, start)
-        if plain is not None:
-            end = plain.end()
-            opened = call.named_descendant_for_byte_range(end, end + 1)
-            if (
-                opened is not None
-                and opened.start_byte == end
-                and opened.end_byte == call.end_byte
-                and opened.type in _OPENED_TYPES
-            ):
-                spelled = content[start:end].decode("ascii")
-                dot = spelled.find(".")
-                head_end = end if dot == -1 else start + dot
-                head = call.named_descendant_for_byte_range(start, head_end)
+        function = call.child(0)
+        kind = function.type if function is not None else None
+        if function is not None and kind == "identifier":
+            return (self.source.node_text(function),)
+        if function is not None and kind == "member_expression":
+            start = function.start_byte
+            spelled = self.source.content[start : function.end_byte]
+            if _PLAIN_CALLEE.fullmatch(spelled):
+                head_end = start + spelled.find(b".")
+                head = function.named_descendant_for_byte_range(start, head_end)
                 if (
                     head is not None
                     and head.start_byte == start
                     and head.end_byte == head_end
                     and head.type in _NAME_NODES
                 ):
-                    return tuple(spelled.split("."))
+                    return tuple(spelled.decode("ascii").split("."))
         return callee_path(call)
 
     def reaches_guard(self, function: ts.Node) -> bool:
